@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from businesses.demo import demo_load
+from config.links import absolute_url, showcase_url
+
+
+class Command(BaseCommand):
+    help = "Load a demo business with staff, customers and feedback. Safe to run again."
+
+    def handle(self, *args, **options) -> None:
+        logins = demo_load()
+        self.stdout.write(self.style.SUCCESS(f"Demo business ready: {logins.business.name}"))
+        self.stdout.write(f"Public page:  {showcase_url(logins.business)}")
+        self.stdout.write(f"Admin:        {absolute_url('/admin/')}")
+        self.stdout.write(f"  owner login:      {logins.owner_username} / {logins.owner_password}")
+        self.stdout.write(f"  superuser login:  {logins.admin_username} / {logins.admin_password}")

@@ -1,0 +1,197 @@
+"""Tenancy: a `Business` and everything that belongs to exactly one business.
+
+Every model outside this app that holds customer data points at a business (directly or through
+a parent), and the admin and the API scope every query by it.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+from rest_framework_api_key.models import AbstractAPIKey
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"“{value}” is not a time zone name; use one like Europe/Paris.")
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class BusinessQuerySet(models.QuerySet):
+    def for_user(self, user) -> BusinessQuerySet:
+        """The businesses a logged-in user may manage (all of them for a superuser)."""
+        if user.is_superuser:
+            return self
+        return self.filter(memberships__user=user).distinct()
+
+
+class Business(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True, help_text="Part of the public page's address.")
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    logo_url = models.URLField(blank=True, help_text="An image shown on the public page.")
+
+    # Contact details, shown front and centre on the public page and in every email.
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    website = models.URLField(blank=True)
+    address = models.TextField(blank=True)
+    review_url = models.URLField(
+        "public review profile",
+        blank=True,
+        help_text="Your profile on a review site (e.g. Google); offered to every customer who answers.",
+    )
+
+    # Asking
+    quiet_period_days = models.PositiveSmallIntegerField(
+        default=30, help_text="Do not ask the same customer again within this many days."
+    )
+    reminder_delay_days = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1)],
+        help_text="Send one reminder after this many days without an answer.",
+    )
+    link_lifetime_days = models.PositiveSmallIntegerField(
+        default=30, validators=[MinValueValidator(1)], help_text="Feedback links stop working after this many days."
+    )
+    ask_recommend_score = models.BooleanField(
+        default=True, help_text="Ask “How likely are you to recommend us?” (0–10) for the recommend score (NPS)."
+    )
+
+    # Complaints and moderation
+    low_rating_threshold = models.PositiveSmallIntegerField(
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(4)],
+        help_text="A rating at or below this opens a complaint case.",
+    )
+    complaint_response_hours = models.PositiveSmallIntegerField(
+        default=24, validators=[MinValueValidator(1)], help_text="Deadline for the first response to a complaint."
+    )
+    auto_publish = models.BooleanField(
+        "publish unflagged reviews automatically",
+        default=False,
+        help_text="Publish reviews with no content flag at once, whatever their rating. Flagged ones wait for you.",
+    )
+    showcase_enabled = models.BooleanField("public page on", default=True)
+
+    # Weekly wins email, in the business's own time zone
+    digest_weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.MONDAY)
+    digest_hour = models.PositiveSmallIntegerField(default=9, validators=[MaxValueValidator(23)])
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = BusinessQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "businesses"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A login user who runs a business, as its owner or one of its managers."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        MANAGER = "manager", "Manager"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MANAGER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "business"], name="membership_unique_user_business")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} of {self.business}"
+
+
+class StaffMemberQuerySet(models.QuerySet):
+    def active(self) -> StaffMemberQuerySet:
+        return self.filter(active=True)
+
+
+class StaffMember(models.Model):
+    """Someone who serves customers; named in feedback, celebrated in the weekly wins email."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="staff")
+    name = models.CharField(max_length=120)
+    email = models.EmailField()
+    active = models.BooleanField(default=True)
+    wants_digest = models.BooleanField("wants the weekly wins email", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = StaffMemberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "staff member"
+        constraints = [
+            models.UniqueConstraint(Lower("email"), "business", name="staffmember_unique_email_per_business"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def validate_constraints(self, exclude=None) -> None:
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            raise ValidationError({"email": "This business already has a staff member with this email."}) from error
+
+
+class Customer(models.Model):
+    """A person a business asks for feedback. One row per business and email (any letter case)."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="customers")
+    name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField()
+    external_id = models.CharField(max_length=100, blank=True, help_text="Their id in your CRM or booking system.")
+    opted_out_at = models.DateTimeField(null=True, blank=True, help_text="When they asked not to be emailed again.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), "business", name="customer_unique_email_per_business"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>" if self.name else self.email
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.strip() else ""
+
+    def validate_constraints(self, exclude=None) -> None:
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            raise ValidationError({"email": "This business already has a customer with this email."}) from error
+
+
+class BusinessAPIKey(AbstractAPIKey):
+    """An integrator's key. Only its hash is stored; every API call is scoped to its business."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="api_keys")
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = "API key"
+        verbose_name_plural = "API keys"

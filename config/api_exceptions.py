@@ -1,0 +1,20 @@
+"""API errors: a model's own validation (raised by services) answers 400 naming each field."""
+
+from __future__ import annotations
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def exception_handler(error: Exception, context: dict):
+    if isinstance(error, DjangoValidationError):
+        detail = (
+            error.message_dict if hasattr(error, "error_dict") else {api_settings.NON_FIELD_ERRORS_KEY: error.messages}
+        )
+        if NON_FIELD_ERRORS in detail:
+            detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
+        error = exceptions.ValidationError(detail)
+    return drf_exception_handler(error, context)

@@ -1,0 +1,15 @@
+"""Every API endpoint under /api/v1/, registered in one router."""
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from businesses.api.views import BusinessView, StaffMemberViewSet
+
+router = SimpleRouter()
+router.register("staff", StaffMemberViewSet, basename="staff")
+
+app_name = "api"
+urlpatterns = [
+    path("business/", BusinessView.as_view(), name="business"),
+    *router.urls,
+]

@@ -1,0 +1,20 @@
+"""The Celery application. Its configuration lives in Django settings under CELERY_*."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+
+app = Celery("raves")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.on_configure.connect
+def _create_filesystem_broker_folders(sender: Celery, **kwargs) -> None:
+    """The embedded broker (no REDIS_URL) keeps its messages in folders that must exist."""
+    options = sender.conf.broker_transport_options or {}
+    for key in ("data_folder_in", "data_folder_out", "control_folder"):
+        if options.get(key):
+            os.makedirs(options[key], exist_ok=True)

@@ -1,0 +1,103 @@
+"""One typed reader for configuration from the environment.
+
+Every setting that comes from the environment goes through `Env`, so a malformed value stops
+start-up with `ImproperlyConfigured` naming the variable and what was expected, instead of being
+silently read as something else (django-environ alone reads "flase" as False).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+T = TypeVar("T")
+
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+_MISSING = object()
+# URL schemes that are complete without a host or path ("consolemail://").
+LOCATIONLESS_SCHEMES = frozenset({"consolemail", "memorymail", "dummymail", "filemail"})
+
+
+class Env:
+    """Reads typed values from a mapping (the process environment by default)."""
+
+    def __init__(self, source: Mapping[str, str] | None = None) -> None:
+        self.source = os.environ if source is None else source
+
+    def is_set(self, name: str) -> bool:
+        return self.source.get(name, "").strip() != ""
+
+    def raw(self, name: str, default: Any = _MISSING) -> str:
+        value = self.source.get(name, "").strip()
+        if value:
+            return value
+        if default is _MISSING:
+            raise ImproperlyConfigured(f"{name} is required but not set.")
+        return default
+
+    def str(self, name: str, default: Any = _MISSING) -> str:
+        return self.raw(name, default)
+
+    def bool(self, name: str, default: bool | object = _MISSING) -> bool:
+        return self._parse(name, default, _parse_bool, "true or false")
+
+    def int(self, name: str, default: int | object = _MISSING, *, minimum: int | None = None) -> int:
+        value = self._parse(name, default, int, "a whole number")
+        if minimum is not None and value < minimum:
+            raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}.")
+        return value
+
+    def list(self, name: str, default: list[str] | object = _MISSING) -> list[str]:
+        return self._parse(name, default, _parse_list, "a comma-separated list")
+
+    def url(self, name: str, default: str | object = _MISSING, *, schemes: tuple[str, ...]) -> str:
+        value = self.raw(name, default)
+        scheme, sep, rest = value.partition("://")
+        if not sep or scheme not in schemes or (not rest and scheme not in LOCATIONLESS_SCHEMES):
+            allowed = ", ".join(f"{s}://" for s in schemes)
+            raise ImproperlyConfigured(f"{name} must be a URL starting with {allowed}; got {value!r}.")
+        return value
+
+    def database(self, name: str, default: str) -> dict[str, Any]:
+        url = self.url(name, default, schemes=("sqlite", "postgres", "postgresql", "pgsql"))
+        return self._with_url(name, url, environ.Env.db_url_config)
+
+    def email(self, name: str, default: str) -> dict[str, Any]:
+        schemes = ("smtp", "smtps", "smtp+tls", "smtp+ssl", "consolemail", "filemail", "memorymail", "dummymail")
+        url = self.url(name, default, schemes=schemes)
+        return self._with_url(name, url, environ.Env.email_url_config)
+
+    def _with_url(self, name: str, url: str, parse: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
+        try:
+            return parse(url)
+        except (ValueError, KeyError, ImproperlyConfigured) as error:
+            raise ImproperlyConfigured(f"{name} could not be read ({error}); got {url!r}.") from error
+
+    def _parse(self, name: str, default: Any, parse: Callable[[str], T], expected: str) -> T:
+        if not self.is_set(name):
+            if default is _MISSING:
+                raise ImproperlyConfigured(f"{name} is required but not set.")
+            return default
+        value = self.raw(name)
+        try:
+            return parse(value)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name} must be {expected}; got {value!r}.") from None
+
+
+def _parse_bool(value: str) -> bool:
+    word = value.lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError(value)
+
+
+def _parse_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]

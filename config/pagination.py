@@ -1,0 +1,9 @@
+"""Paging shared by every list in the API: `?page=N`, 20 a page, `page_size` up to 100."""
+
+from rest_framework import pagination
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100

@@ -1,0 +1,20 @@
+"""Top-level URL routing. Each app's URLs are namespaced; the API lives in config.api_router."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from businesses.views import healthz
+
+admin.site.site_header = "Raves"
+admin.site.site_title = "Raves"
+admin.site.index_title = "Your business"
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("config.api_router")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("b/", include("showcase.urls")),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+]
