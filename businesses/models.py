@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
-from rest_framework_api_key.models import AbstractAPIKey
+from rest_framework_api_key.models import AbstractAPIKey, APIKeyManager
 
 
 def validate_timezone(value: str) -> None:
@@ -187,9 +187,15 @@ class Customer(models.Model):
             raise ValidationError({"email": "This business already has a customer with this email."}) from error
 
 
+class BusinessAPIKeyManager(APIKeyManager):
+    def get_usable_keys(self) -> models.QuerySet:
+        return super().get_usable_keys().select_related("business")
+
+
 class BusinessAPIKey(AbstractAPIKey):
     """An integrator's key. Only its hash is stored; every API call is scoped to its business."""
 
+    objects = BusinessAPIKeyManager()
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="api_keys")
 
     class Meta(AbstractAPIKey.Meta):

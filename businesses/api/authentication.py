@@ -19,7 +19,7 @@ class BusinessAPIKeyAuthentication(authentication.BaseAuthentication):
         if not key:
             return None
         try:
-            api_key = BusinessAPIKey.objects.select_related("business").get_from_key(key)
+            api_key = BusinessAPIKey.objects.get_from_key(key)
         except BusinessAPIKey.DoesNotExist:
             raise exceptions.AuthenticationFailed("This API key is not valid or has been revoked.") from None
         if api_key.has_expired:
