@@ -165,6 +165,7 @@ class Customer(models.Model):
     email = models.EmailField()
     external_id = models.CharField(max_length=100, blank=True, help_text="Their id in your CRM or booking system.")
     opted_out_at = models.DateTimeField(null=True, blank=True, help_text="When they asked not to be emailed again.")
+    bounced_at = models.DateTimeField(null=True, blank=True, help_text="When an email to them bounced or was reported.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

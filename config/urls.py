@@ -16,5 +16,6 @@ urlpatterns = [
     path("api/v1/", include("config.api_router")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("b/", include("showcase.urls")),
+    path("", include("feedback.urls")),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]

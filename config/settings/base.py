@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "csp",
     "anymail",
     "businesses",
+    "feedback",
     "showcase",
 ]
 
@@ -145,7 +146,22 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 # The whole periodic schedule, in one place. Each entry says when it runs and why.
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Every 30 s: send queued requests the fast path missed (broker was down, a worker crashed),
+    # retry expired leases, send due reminders, expire old links. Safe to overlap: sends claim.
+    "sweep-feedback-requests": {
+        "task": "feedback.tasks.sweep_feedback_requests",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
+}
+
+# --- Feedback requests ----------------------------------------------------------------------
+# A sender that holds a request longer than this is presumed dead; the sweep retries the send.
+FEEDBACK_SEND_LEASE_SECONDS = env.int("FEEDBACK_SEND_LEASE_SECONDS", 120, minimum=5)
+FEEDBACK_SEND_MAX_ATTEMPTS = 8
+# How long a customer may change an answer through their link.
+FEEDBACK_EDIT_DAYS = 7
 
 # --- Email ----------------------------------------------------------------------------------
 _email = env.email("EMAIL_URL", "consolemail://")
@@ -249,6 +265,9 @@ SPECTACULAR_SETTINGS = {
         "securitySchemes": {"ApiKeyAuth": {"type": "apiKey", "in": "header", "name": "Authorization"}}
     },
     "SECURITY": [{"ApiKeyAuth": []}],
+    # The key scheme is declared just above for every operation, so the schema need not (and,
+    # without an extension class, cannot) derive it from each view's authentication classes.
+    "AUTHENTICATION_WHITELIST": [],
 }
 
 # --- Logging --------------------------------------------------------------------------------

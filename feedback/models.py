@@ -1,0 +1,193 @@
+"""Feedback requests (the invitation and its outbox state) and the customers' answers."""
+
+from __future__ import annotations
+
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from businesses.models import Business, Customer, StaffMember
+
+
+class FeedbackRequestQuerySet(models.QuerySet):
+    def external(self) -> FeedbackRequestQuerySet:
+        return self.filter(internal=False)
+
+    def internal_only(self) -> FeedbackRequestQuerySet:
+        return self.filter(internal=True)
+
+
+class FeedbackRequest(models.Model):
+    """One invitation to one customer after one interaction.
+
+    The row is its own outbox: it is committed as QUEUED, and a send claims it with a conditional
+    update (status SENDING with a lease) before any email leaves. The reminder and expiry due times
+    are stored, so a periodic sweep finds them without long Celery countdowns.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        REMINDED = "reminded", "Reminded"
+        RESPONDED = "responded", "Responded"
+        SUPPRESSED = "suppressed", "Suppressed"
+        BOUNCED = "bounced", "Bounced"
+        FAILED = "failed", "Failed"
+        EXPIRED = "expired", "Expired"
+
+    class SuppressionReason(models.TextChoices):
+        OPTED_OUT = "opted_out", "The customer opted out"
+        BOUNCED = "bounced", "The customer's address bounced"
+        QUIET_PERIOD = "quiet_period", "The customer was asked recently (quiet period)"
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="feedback_requests")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="feedback_requests")
+    staff = models.ForeignKey(
+        StaffMember,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="feedback_requests",
+        verbose_name="served by",
+    )
+    interaction_at = models.DateTimeField("interaction time")
+    reference = models.CharField(
+        max_length=100, blank=True, help_text="Your id for the interaction (order, booking). Asked once per reference."
+    )
+    internal = models.BooleanField(default=False, help_text="One team serving another: never published.")
+
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    suppression_reason = models.CharField(max_length=20, choices=SuppressionReason.choices, blank=True)
+
+    # Links: a random salt; the tokens are derived from it with SECRET_KEY, only their hashes kept.
+    token_salt = models.CharField(max_length=64, editable=False)
+    feedback_token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    unsubscribe_token_hash = models.CharField(max_length=64, unique=True, editable=False)
+
+    # Outbox
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the sweep may (re)try a queued request: after the fast path's grace, or a back-off.
+    next_attempt_at = models.DateTimeField(null=True, blank=True, editable=False)
+    claim = models.CharField(max_length=32, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    # The time of each step
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    reminder_due_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    suppressed_at = models.DateTimeField(null=True, blank=True)
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
+
+    objects = FeedbackRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business", "reference"],
+                condition=~Q(reference=""),
+                name="feedbackrequest_unique_reference",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="feedbackrequest_outbox"),
+            models.Index(fields=["status", "lease_until"], name="feedbackrequest_lease"),
+            models.Index(fields=["status", "reminder_due_at"], name="feedbackrequest_reminder"),
+            models.Index(fields=["status", "expires_at"], name="feedbackrequest_expiry"),
+            models.Index(fields=["customer", "created_at"], name="feedbackrequest_customer"),
+            models.Index(fields=["business", "created_at"], name="feedbackrequest_business"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Request #{self.pk} to {self.customer.email}"
+
+
+class FeedbackRequestEvent(models.Model):
+    """The status history of a request: one row per step, never edited."""
+
+    request = models.ForeignKey(FeedbackRequest, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(max_length=12, choices=FeedbackRequest.Status.choices)
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class FeedbackQuerySet(models.QuerySet):
+    def external(self) -> FeedbackQuerySet:
+        return self.filter(internal=False)
+
+
+class Feedback(models.Model):
+    """A customer's answer to one request. An edit through the same link replaces it."""
+
+    class DisplayName(models.TextChoices):
+        FIRST_NAME_INITIAL = "first_initial", "First name and last initial"
+        ANONYMOUS = "anonymous", "Anonymous"
+
+    request = models.OneToOneField(FeedbackRequest, on_delete=models.CASCADE, related_name="feedback")
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="feedback")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="feedback")
+    staff = models.ForeignKey(
+        StaffMember,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="feedback",
+        verbose_name="who helped",
+    )
+    internal = models.BooleanField(default=False)
+
+    rating = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
+    comment = models.TextField(blank=True, validators=[MaxLengthValidator(5000)])
+    improvement = models.TextField("idea to do better", blank=True, validators=[MaxLengthValidator(2000)])
+    recommend_score = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(10)]
+    )
+
+    consent_to_publish = models.BooleanField(default=False)
+    consent_text = models.TextField(blank=True, help_text="The exact wording the customer agreed to.")
+    consent_at = models.DateTimeField(null=True, blank=True)
+    display_name_choice = models.CharField(
+        max_length=16, choices=DisplayName.choices, default=DisplayName.FIRST_NAME_INITIAL
+    )
+    display_name = models.CharField(max_length=120, blank=True)
+
+    submitted_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    editable_until = models.DateTimeField()
+
+    objects = FeedbackQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        verbose_name_plural = "feedback"
+        indexes = [models.Index(fields=["business", "internal", "submitted_at"], name="feedback_business_time")]
+
+    def __str__(self) -> str:
+        return f"{self.rating}★ from {self.display_name or 'a customer'}"
+
+
+class ProcessedWebhookEvent(models.Model):
+    """An email provider's tracking event already handled (providers deliver at least once)."""
+
+    esp = models.CharField(max_length=40)
+    event_id = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["esp", "event_id"], name="processedwebhookevent_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.esp} event {self.event_id}"

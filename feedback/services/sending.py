@@ -1,0 +1,202 @@
+"""The outbox: claim requests, send invitations and reminders in batches, sweep what was missed.
+
+Rules, in one place:
+- a request is sent only by whoever claims it: a conditional UPDATE sets status SENDING, a lease
+  and a claim id; two workers, a retried task or a restarted worker never both win;
+- a worker that dies mid-send leaves a lease that expires (SEND_LEASE); the sweep then retries;
+- one SMTP connection serves a batch; each request is marked sent right after its message went,
+  so a crash repeats at most the message in flight;
+- reminders and expiry are found by the sweep from their stored due times.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db.models import F, Q
+from django.utils import timezone
+
+from feedback.emails import invitation_email
+from feedback.models import FeedbackRequest, FeedbackRequestEvent
+
+logger = logging.getLogger(__name__)
+Status = FeedbackRequest.Status
+
+
+Claimed = tuple[str, list[FeedbackRequest]]  # (the claim id, the requests it holds)
+
+
+def send_lease() -> timedelta:
+    return timedelta(seconds=settings.FEEDBACK_SEND_LEASE_SECONDS)
+
+
+# --- claiming -------------------------------------------------------------------------------
+def feedback_requests_claim(*, request_ids: Sequence[int], now: datetime | None = None) -> Claimed:
+    """Take the given requests for sending: those still queued, or whose sender's lease ran out."""
+    now = now or timezone.now()
+    claim = uuid.uuid4().hex
+    FeedbackRequest.objects.filter(
+        Q(status=Status.QUEUED) | Q(status=Status.SENDING, lease_until__lt=now), id__in=list(request_ids)
+    ).update(status=Status.SENDING, lease_until=now + send_lease(), claim=claim, attempts=F("attempts") + 1)
+    return claim, _claimed(claim, Status.SENDING)
+
+
+def feedback_reminders_claim(*, request_ids: Sequence[int], now: datetime | None = None) -> Claimed:
+    """Take due reminders: still unanswered (status SENT), customer not opted out or bounced."""
+    now = now or timezone.now()
+    claim = uuid.uuid4().hex
+    FeedbackRequest.objects.filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now),
+        id__in=list(request_ids),
+        status=Status.SENT,
+        reminder_due_at__lte=now,
+        customer__opted_out_at__isnull=True,
+        customer__bounced_at__isnull=True,
+    ).update(lease_until=now + send_lease(), claim=claim)
+    return claim, _claimed(claim, Status.SENT)
+
+
+def _claimed(claim: str, status: str) -> list[FeedbackRequest]:
+    return list(
+        FeedbackRequest.objects.filter(claim=claim, status=status)
+        .select_related("business", "customer", "staff")
+        .order_by("id")
+    )
+
+
+# --- sending --------------------------------------------------------------------------------
+def feedback_requests_send(*, request_ids: Sequence[int]) -> int:
+    """Send the invitations of the given requests that this call can claim. Returns how many went."""
+    claim, requests = feedback_requests_claim(request_ids=request_ids)
+    return _send_batch(requests, claim, reminder=False)
+
+
+def feedback_reminders_send(*, request_ids: Sequence[int]) -> int:
+    """Send the one reminder of the given requests that are due and unanswered. Returns how many went."""
+    claim, requests = feedback_reminders_claim(request_ids=request_ids)
+    return _send_batch(requests, claim, reminder=True)
+
+
+def _send_batch(requests: list[FeedbackRequest], claim: str, *, reminder: bool) -> int:
+    if not requests:
+        return 0
+    sent = 0
+    pending = list(requests)
+    try:
+        with get_connection() as connection:
+            while pending:
+                request = pending[0]
+                try:
+                    connection.send_messages([invitation_email(request, reminder=reminder)])
+                except smtplib.SMTPRecipientsRefused as error:
+                    _mark_failed(request, claim, f"Recipient refused: {error.recipients}")
+                else:
+                    _mark_sent(request, claim, reminder=reminder)
+                    sent += 1
+                pending.pop(0)
+    except (smtplib.SMTPException, OSError) as error:
+        logger.warning("SMTP failed after %d of %d messages: %s", sent, len(requests), error)
+        _release(pending, claim, error, reminder=reminder)
+    return sent
+
+
+def _mark_sent(request: FeedbackRequest, claim: str, *, reminder: bool) -> None:
+    now = timezone.now()
+    if reminder:
+        changes = {"status": Status.REMINDED, "reminded_at": now, "reminder_due_at": None}
+    else:
+        business = request.business
+        changes = {
+            "status": Status.SENT,
+            "sent_at": now,
+            "reminder_due_at": now + timedelta(days=business.reminder_delay_days),
+            "expires_at": now + timedelta(days=business.link_lifetime_days),
+        }
+    # Only the holder of the claim records the step (a stale worker's late write is ignored), and
+    # only while the request is still in the state it was claimed in (the customer may have
+    # answered from the email in the meantime).
+    claimed_status = Status.SENT if reminder else Status.SENDING
+    updated = FeedbackRequest.objects.filter(pk=request.pk, claim=claim, status=claimed_status).update(
+        **changes, lease_until=None, claim="", last_error=""
+    )
+    if updated:
+        FeedbackRequestEvent.objects.create(request=request, status=changes["status"])
+
+
+def _mark_failed(request: FeedbackRequest, claim: str, reason: str) -> None:
+    now = timezone.now()
+    updated = FeedbackRequest.objects.filter(pk=request.pk, claim=claim).update(
+        status=Status.FAILED, failed_at=now, lease_until=None, claim="", last_error=reason[:1000]
+    )
+    if updated:
+        FeedbackRequestEvent.objects.create(request=request, status=Status.FAILED, note=reason[:300])
+
+
+def _release(requests: list[FeedbackRequest], claim: str, error: Exception, *, reminder: bool) -> None:
+    """Give unsent requests back: retried later with back-off, failed after too many attempts."""
+    now = timezone.now()
+    message = f"{type(error).__name__}: {error}"[:1000]
+    for request in requests:
+        rows = FeedbackRequest.objects.filter(pk=request.pk, claim=claim)
+        if reminder:
+            rows.update(lease_until=now + retry_delay(1), claim="", last_error=message)
+        elif request.attempts >= settings.FEEDBACK_SEND_MAX_ATTEMPTS:
+            if rows.update(status=Status.FAILED, failed_at=now, lease_until=None, claim="", last_error=message):
+                FeedbackRequestEvent.objects.create(request=request, status=Status.FAILED, note=message[:300])
+        else:
+            rows.update(
+                status=Status.QUEUED,
+                next_attempt_at=now + retry_delay(request.attempts),
+                lease_until=None,
+                claim="",
+                last_error=message,
+            )
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, 4 min… capped at an hour."""
+    return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
+
+
+# --- the sweep ------------------------------------------------------------------------------
+def feedback_requests_due(*, now: datetime | None = None, limit: int = 5000) -> list[int]:
+    """Requests the fast path missed (broker down, worker crash) or whose sender's lease ran out."""
+    now = now or timezone.now()
+    return list(
+        FeedbackRequest.objects.filter(
+            Q(status=Status.QUEUED, next_attempt_at__lte=now) | Q(status=Status.SENDING, lease_until__lt=now)
+        )
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+def feedback_reminders_due(*, now: datetime | None = None, limit: int = 5000) -> list[int]:
+    now = now or timezone.now()
+    return list(
+        FeedbackRequest.objects.filter(
+            Q(lease_until__isnull=True) | Q(lease_until__lt=now), status=Status.SENT, reminder_due_at__lte=now
+        )
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+def feedback_requests_expire(*, now: datetime | None = None) -> int:
+    """Unanswered requests whose link has run out become EXPIRED. Returns how many."""
+    now = now or timezone.now()
+    due = FeedbackRequest.objects.filter(status__in=[Status.SENT, Status.REMINDED], expires_at__lte=now)
+    ids = list(due.values_list("id", flat=True)[:5000])
+    if not ids:
+        return 0
+    expired = FeedbackRequest.objects.filter(id__in=ids, status__in=[Status.SENT, Status.REMINDED]).update(
+        status=Status.EXPIRED, expired_at=now, reminder_due_at=None
+    )
+    FeedbackRequestEvent.objects.bulk_create(FeedbackRequestEvent(request_id=pk, status=Status.EXPIRED) for pk in ids)
+    return expired

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from feedback import views
+
+app_name = "feedback"
+urlpatterns = [
+    path("f/<str:token>/", views.feedback_form, name="form"),
+    path("f/<str:token>/thanks/", views.thanks, name="thanks"),
+    path("u/<str:token>/", views.unsubscribe, name="unsubscribe"),
+]

@@ -1,0 +1,94 @@
+"""The pages behind emailed links. A GET never records anything: mail scanners follow links."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from feedback.forms import FeedbackForm, initial_for
+from feedback.models import FeedbackRequest
+from feedback.selectors import feedback_request_by_token
+from feedback.services.responses import (
+    AnswerLocked,
+    LinkExpired,
+    customer_unsubscribe,
+    feedback_submit,
+    is_link_expired,
+)
+from feedback.tokens import Purpose
+
+
+def token_page(purpose: Purpose) -> Callable:
+    """Resolve the link's token (404 when unknown), keep the token out of Referer headers and caches."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        @never_cache
+        def wrapper(request: HttpRequest, token: str) -> HttpResponse:
+            feedback_request = feedback_request_by_token(token=token, purpose=purpose)
+            if feedback_request is None:
+                raise Http404("This link is not valid.")
+            response = view(request, feedback_request, token)
+            response["Referrer-Policy"] = "no-referrer"
+            return response
+
+        return wrapper
+
+    return decorator
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@token_page(Purpose.FEEDBACK)
+def feedback_form(request: HttpRequest, feedback_request: FeedbackRequest, token: str) -> HttpResponse:
+    if is_link_expired(feedback_request):
+        return expired_page(request, feedback_request)
+    feedback = getattr(feedback_request, "feedback", None)
+    if feedback is not None and feedback.editable_until <= timezone.now():
+        return render(request, "feedback/answer.html", {"request": feedback_request, "feedback": feedback})
+    if request.method != "POST":
+        form = FeedbackForm(request=feedback_request, initial=initial_for(feedback_request, request.GET.get("rating")))
+        return render(request, "feedback/form.html", {"form": form, "request": feedback_request, "feedback": feedback})
+    form = FeedbackForm(request.POST, request=feedback_request)
+    if not form.is_valid():
+        context = {"form": form, "request": feedback_request, "feedback": feedback}
+        return render(request, "feedback/form.html", context, status=400)
+    try:
+        feedback_submit(request_id=feedback_request.pk, answer=form.answer())
+    except LinkExpired:
+        return expired_page(request, feedback_request)
+    except AnswerLocked:
+        return redirect("feedback:form", token=token)
+    return redirect("feedback:thanks", token=token)
+
+
+@require_http_methods(["GET", "HEAD"])
+@token_page(Purpose.FEEDBACK)
+def thanks(request: HttpRequest, feedback_request: FeedbackRequest, token: str) -> HttpResponse:
+    feedback = getattr(feedback_request, "feedback", None)
+    if feedback is None:
+        return redirect("feedback:form", token=token)
+    return render(request, "feedback/thanks.html", {"request": feedback_request, "feedback": feedback, "token": token})
+
+
+@csrf_exempt  # RFC 8058: the one-click POST from a mail client carries no cookie and no token.
+@require_http_methods(["GET", "HEAD", "POST"])
+@token_page(Purpose.UNSUBSCRIBE)
+def unsubscribe(request: HttpRequest, feedback_request: FeedbackRequest, token: str) -> HttpResponse:
+    """GET shows a button; POST (the button, or a mail client's one-click) unsubscribes. 200, no redirect."""
+    context = {"request": feedback_request, "business": feedback_request.business}
+    if request.method == "POST":
+        customer_unsubscribe(request_id=feedback_request.pk)
+        return render(request, "feedback/unsubscribed.html", context)
+    already = feedback_request.customer.opted_out_at is not None
+    return render(request, "feedback/unsubscribe.html", {**context, "already": already})
+
+
+def expired_page(request: HttpRequest, feedback_request: FeedbackRequest) -> HttpResponse:
+    return render(request, "feedback/expired.html", {"business": feedback_request.business}, status=410)
