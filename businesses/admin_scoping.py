@@ -6,7 +6,8 @@ lookup from the model to its `Business`. Then, for anyone but a superuser:
 - lists, change pages, actions and autocomplete only see the user's businesses' rows (a direct URL
   to another business's object behaves as if it did not exist, as the admin does for any missing
   object);
-- every foreign-key and many-to-many choice is narrowed to the same businesses;
+- every foreign-key and many-to-many choice is narrowed to the same businesses, and so are the
+  choices of the list filters on relations;
 - a user who runs one business never picks it: it is filled in, fixed.
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.http import HttpRequest
@@ -96,9 +98,21 @@ class BusinessScopedAdmin(admin.ModelAdmin):
 
     def get_list_filter(self, request: HttpRequest):
         filters = super().get_list_filter(request)
+        if request.user.is_superuser:
+            return filters
         if self.single_business_id(request) is not None:
             filters = [name for name in filters if name != "business"]
-        return filters
+        return [self._scoped_list_filter(list_filter) for list_filter in filters]
+
+    def _scoped_list_filter(self, list_filter):
+        # The admin's plain relation filter lists every row of the related table (every business,
+        # every staff member); offer only the ones the user's own rows point at.
+        path, filter_class = list_filter if isinstance(list_filter, (list, tuple)) else (list_filter, None)
+        if not isinstance(path, str) or filter_class not in (None, admin.RelatedFieldListFilter):
+            return list_filter
+        if get_fields_from_path(self.model, path)[-1].is_relation:
+            return (path, admin.RelatedOnlyFieldListFilter)
+        return list_filter
 
     def get_list_display(self, request: HttpRequest):
         display = super().get_list_display(request)

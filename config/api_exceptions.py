@@ -1,4 +1,5 @@
-"""API errors: a model's own validation (raised by services) answers 400 naming each field."""
+"""API errors: a model's own validation (raised by services) answers 400 naming each field, and a
+call without a key is told how to send one."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from businesses.api.permissions import HasBusinessAPIKey
 
 
 def exception_handler(error: Exception, context: dict):
@@ -17,4 +20,8 @@ def exception_handler(error: Exception, context: dict):
         if NON_FIELD_ERRORS in detail:
             detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
         error = exceptions.ValidationError(detail)
+    elif isinstance(error, exceptions.NotAuthenticated):
+        # DRF drops the permission's message when no key was sent; tell the caller how to send one.
+        # Changed in place: DRF has set the WWW-Authenticate header on this very exception.
+        error.detail = exceptions.ErrorDetail(HasBusinessAPIKey.message, code=error.default_code)
     return drf_exception_handler(error, context)
