@@ -48,7 +48,9 @@ INSTALLED_APPS = [
     "csp",
     "anymail",
     "businesses",
+    "outbox",
     "feedback",
+    "reviews",
     "showcase",
 ]
 
@@ -155,6 +157,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 30.0,
         "options": {"expires": 25},
     },
+    # Every 30 s: owner and staff emails (complaint alerts, kudos, digests) that are due.
+    "sweep-outbox": {"task": "outbox.tasks.sweep_outbox", "schedule": 30.0, "options": {"expires": 25}},
+    # Every minute: remind whoever handles a complaint that is past its deadline (once per case).
+    "remind-overdue-cases": {
+        "task": "reviews.tasks.remind_overdue_cases",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
 
 # --- Feedback requests ----------------------------------------------------------------------
@@ -177,6 +187,9 @@ EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH") or str(VAR_DIR / "emails")
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "Raves <raves@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Email providers' tracking webhooks (bounces, complaints) under /anymail/<provider>/tracking/,
+# authenticated with HTTP basic auth "user:password"; without it, bounce events are ignored.
+ANYMAIL = {"WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", "")}
 
 # --- Security -------------------------------------------------------------------------------
 # Behind a TLS-terminating proxy these stay on; switch them off only for plain-HTTP test rigs.

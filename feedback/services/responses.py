@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from businesses.models import Customer, StaffMember
 from feedback.models import Feedback, FeedbackRequest, FeedbackRequestEvent, ProcessedWebhookEvent
+from reviews.services.answers import feedback_answer_recorded
 
 logger = logging.getLogger(__name__)
 Status = FeedbackRequest.Status
@@ -81,9 +82,11 @@ def feedback_submit(*, request_id: int, answer: Answer) -> Feedback:
         )
     elif feedback.editable_until <= now:
         raise AnswerLocked
+    previous_rating = feedback.rating if feedback.pk else None
     _apply(feedback, answer, now)
     feedback.full_clean()
     feedback.save()
+    feedback_answer_recorded(feedback=feedback, previous_rating=previous_rating)
     if request.status != Status.RESPONDED:
         FeedbackRequest.objects.filter(pk=request.pk).update(
             status=Status.RESPONDED, responded_at=now, reminder_due_at=None

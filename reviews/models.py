@@ -1,0 +1,183 @@
+"""Reviews (consented feedback, moderated by content) and complaint cases (low ratings, worked to a resolution)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from businesses.models import Business
+from feedback.models import Feedback
+
+
+class ReviewQuerySet(models.QuerySet):
+    def published(self) -> ReviewQuerySet:
+        return self.filter(status=Review.Status.PUBLISHED)
+
+    def pending(self) -> ReviewQuerySet:
+        return self.filter(status=Review.Status.PENDING)
+
+
+class Review(models.Model):
+    """Feedback whose customer consented to publish it. The customer's words stay in `feedback`, unedited."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting moderation"
+        PUBLISHED = "published", "Published"
+        REJECTED = "rejected", "Rejected"
+
+    class RejectionReason(models.TextChoices):
+        """The content policy. A rating is never a reason."""
+
+        PERSONAL_DATA = "personal_data", "Contains personal or confidential data"
+        OFFENSIVE = "offensive", "Offensive, harassing or obscene"
+        DISCRIMINATORY = "discriminatory", "Discriminatory"
+        FALSE_OR_FAKE = "false_or_fake", "Clearly false or fake"
+        UNRELATED_OR_SPAM = "unrelated_or_spam", "Unrelated to the business, or spam"
+        CUSTOMER_ASKED = "customer_asked", "The customer asked us not to publish it"
+        LEGAL = "legal", "Legal reason (e.g. defamatory, court order)"
+
+    class Flag(models.TextChoices):
+        LINK = "link", "Contains a link"
+        CONTACT = "contact", "Contains an email address or phone number"
+        PROFANITY = "profanity", "Contains profanity"
+        SHORT = "short", "Empty or very short text"
+
+    feedback = models.OneToOneField(Feedback, on_delete=models.CASCADE, related_name="review")
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="reviews")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    flags = models.JSONField(default=list, blank=True, help_text="Content flags found on submit and on edit.")
+    rejection_reason = models.CharField(max_length=20, choices=RejectionReason.choices, blank=True)
+    featured = models.BooleanField(default=False)
+    reply = models.TextField("public reply", blank=True, max_length=5000)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verified = models.BooleanField("verified customer", default=True, help_text="It came from an invitation.")
+    from_team_member = models.BooleanField(default=False, help_text="The customer is also on the staff.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["business", "status", "published_at"], name="review_business_status")]
+
+    def __str__(self) -> str:
+        return f"Review #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def rating(self) -> int:
+        return self.feedback.rating
+
+
+class ModerationLogEntry(models.Model):
+    """One moderation step: who, when, from which status to which, and why. Never edited."""
+
+    class Action(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted"
+        EDITED = "edited", "Edited by the customer"
+        PUBLISHED = "published", "Published"
+        AUTO_PUBLISHED = "auto_published", "Published automatically"
+        REJECTED = "rejected", "Rejected"
+        RETURNED = "returned", "Returned to moderation"
+        REPLIED = "replied", "Replied"
+        FEATURED = "featured", "Featured"
+        UNFEATURED = "unfeatured", "No longer featured"
+        WITHDRAWN = "withdrawn", "Consent withdrawn by the customer"
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="log")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    from_status = models.CharField(max_length=10, choices=Review.Status.choices, blank=True)
+    to_status = models.CharField(max_length=10, choices=Review.Status.choices, blank=True)
+    reason = models.CharField(max_length=20, choices=Review.RejectionReason.choices, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=120, help_text="Who acted: a login, an API key, the customer, Raves.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "moderation log entries"
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.actor_label}"
+
+
+class CaseQuerySet(models.QuerySet):
+    def open(self) -> CaseQuerySet:
+        return self.exclude(status=Case.Status.RESOLVED)
+
+    def overdue(self, now=None) -> CaseQuerySet:
+        return self.open().filter(first_response_at__isnull=True, deadline__lt=now or timezone.now())
+
+
+class Case(models.Model):
+    """A complaint: a low rating, worked by a person to a resolution before a deadline."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CONTACTED = "contacted", "Customer contacted"
+        RESOLVED = "resolved", "Resolved"
+
+    feedback = models.OneToOneField(Feedback, on_delete=models.CASCADE, related_name="case")
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="cases")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_cases"
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    deadline = models.DateTimeField(help_text="When the first response is due.")
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.TextField(blank=True)
+    overdue_reminded_at = models.DateTimeField(null=True, blank=True)
+    follow_up_sent_at = models.DateTimeField("“did we make it right?” sent", null=True, blank=True)
+    original_rating = models.PositiveSmallIntegerField(help_text="The rating that opened the case.")
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["deadline"]
+        indexes = [models.Index(fields=["business", "status", "deadline"], name="case_business_status")]
+
+    def __str__(self) -> str:
+        return f"Case #{self.pk}: {self.original_rating}★ from {self.feedback.display_name or 'a customer'}"
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status != self.Status.RESOLVED and self.first_response_at is None and self.deadline < timezone.now()
+
+
+class CaseNote(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    text = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Note on case #{self.case_id}"
+
+
+class RatingChange(models.Model):
+    """The history of a feedback's rating: every value it had, kept when the customer changes it."""
+
+    feedback = models.ForeignKey(Feedback, on_delete=models.CASCADE, related_name="rating_history")
+    rating = models.PositiveSmallIntegerField()
+    comment = models.TextField(blank=True)
+    after_case = models.BooleanField(default=False, help_text="Given after a complaint was resolved.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.rating}★ at {self.created_at:%Y-%m-%d}"
