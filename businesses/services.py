@@ -18,7 +18,8 @@ def business_create(
     """Create a business and its owner's login (username = email).
 
     Returns the business, the owner and the owner's new password when one was generated (None when
-    it was given, or when the owner already had a login, which is then kept as it was).
+    it was given, or when the owner already had a login: that login keeps its password unless
+    `owner_password` is given, which then replaces it).
     """
     business = Business(slug=slug, name=name, review_url=review_url, **settings)
     business.full_clean()
