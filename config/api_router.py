@@ -4,9 +4,11 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from businesses.api.views import BusinessView, StaffMemberViewSet
+from feedback.api.views import FeedbackRequestViewSet
 
 router = SimpleRouter()
 router.register("staff", StaffMemberViewSet, basename="staff")
+router.register("feedback-requests", FeedbackRequestViewSet, basename="feedback-request")
 
 app_name = "api"
 urlpatterns = [
