@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from businesses.api.views import BusinessView, StaffMemberViewSet
 from feedback.api.views import FeedbackRequestViewSet
+from showcase.api.views import PublicReviewsView, PublicSummaryView
 
 router = SimpleRouter()
 router.register("staff", StaffMemberViewSet, basename="staff")
@@ -13,5 +14,7 @@ router.register("feedback-requests", FeedbackRequestViewSet, basename="feedback-
 app_name = "api"
 urlpatterns = [
     path("business/", BusinessView.as_view(), name="business"),
+    path("public/<slug:slug>/reviews/", PublicReviewsView.as_view(), name="public-reviews"),
+    path("public/<slug:slug>/summary/", PublicSummaryView.as_view(), name="public-summary"),
     *router.urls,
 ]

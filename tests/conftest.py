@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from tests.businesses.factories import BusinessFactory, MembershipFactory, UserFactory, api_key_for
@@ -19,6 +20,14 @@ def require_service(available: bool, what: str) -> None:
     if IN_CI:
         pytest.fail(f"{what} is required in CI but is not available.")
     pytest.skip(f"{what} is not available (set it up, or run in CI where it is required).")
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (ids are reused between tests on SQLite)."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -1,25 +1,70 @@
-/* Raves widget: renders a badge in a Shadow DOM, with textContent only. No request leaves. */
-(function () {
+/* Raves widget renderer: called with this business's data by /b/<slug>/widget.js.
+   Renders inside a closed Shadow DOM with textContent only; makes no request; never throws. */
+(function (data) {
   "use strict";
   try {
-    var data = window.__ravesWidget;
     var script = document.currentScript;
-    if (!data || !script) return;
+    if (!data || !script || !script.parentNode) return;
     var host = document.createElement("div");
+    host.className = "raves-widget";
     script.parentNode.insertBefore(host, script.nextSibling);
     var root = host.attachShadow ? host.attachShadow({ mode: "closed" }) : host;
-    var style = document.createElement("style");
-    style.textContent =
+    var el = function (tag, text, cls) {
+      var node = document.createElement(tag);
+      if (text !== undefined) node.textContent = text;
+      if (cls) node.className = cls;
+      return node;
+    };
+    var stars = function (value) {
+      var full = Math.round(value || 0);
+      return "\u2605\u2605\u2605\u2605\u2605".slice(0, full) + "\u2606\u2606\u2606\u2606\u2606".slice(full);
+    };
+    var style = el("style",
       ":host{all:initial;display:block}" +
-      "a{display:inline-block;font:600 15px/1.4 system-ui,sans-serif;color:#1d4ed8;" +
-      "border:1px solid #cbd5e1;border-radius:8px;padding:8px 12px;text-decoration:none;background:#fff}" +
-      "a:focus-visible{outline:3px solid #1d4ed8;outline-offset:2px}";
-    var link = document.createElement("a");
+      ".box{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;color:#0f172a;background:#fff;" +
+      "border:1px solid #cbd5e1;border-radius:10px;padding:12px 14px;max-width:420px}" +
+      ".badge{display:flex;align-items:baseline;gap:8px;flex-wrap:wrap}" +
+      ".avg{font-size:22px;font-weight:700}.stars{color:#b45309;letter-spacing:1px}" +
+      "ul{list-style:none;margin:10px 0 0;padding:0}li{border-top:1px solid #e2e8f0;padding:8px 0}" +
+      ".who{color:#475569;font-size:13px}a{color:#1d4ed8;font-weight:600}" +
+      "a:focus-visible{outline:3px solid #1d4ed8;outline-offset:2px}");
+    var box = el("section", undefined, "box");
+    box.setAttribute("aria-label", "Customer reviews of " + data.name);
+    var badge = el("div", undefined, "badge");
+    if (data.count) {
+      badge.appendChild(el("span", String(data.average), "avg"));
+      var s = el("span", stars(data.average), "stars");
+      s.setAttribute("role", "img");
+      s.setAttribute("aria-label", data.average + " out of 5 stars");
+      badge.appendChild(s);
+      badge.appendChild(el("span", "from " + data.count + (data.count === 1 ? " rating" : " ratings")));
+    } else {
+      badge.appendChild(el("span", "No ratings yet"));
+    }
+    box.appendChild(badge);
+    if (data.reviews && data.reviews.length) {
+      var list = el("ul");
+      for (var i = 0; i < data.reviews.length; i++) {
+        var review = data.reviews[i];
+        var item = el("li");
+        var r = el("span", stars(review.rating), "stars");
+        r.setAttribute("role", "img");
+        r.setAttribute("aria-label", review.rating + " out of 5 stars");
+        item.appendChild(r);
+        item.appendChild(el("div", review.text));
+        item.appendChild(el("div", review.name, "who"));
+        list.appendChild(item);
+      }
+      box.appendChild(list);
+    }
+    var link = el("a", "Read all reviews of " + data.name);
     link.href = data.url;
-    link.textContent = "Read what customers say about " + data.name;
+    link.rel = "noopener";
+    link.target = "_blank";
+    box.appendChild(link);
     root.appendChild(style);
-    root.appendChild(link);
+    root.appendChild(box);
   } catch (error) {
     /* The host page must never break because of the widget. */
   }
-})();
+})

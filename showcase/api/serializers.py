@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from reviews.models import Review
+
+
+class PublicReviewSerializer(serializers.ModelSerializer):
+    """A published review as anyone may see it: no email, no customer id, first names only."""
+
+    rating = serializers.IntegerField(source="feedback.rating")
+    comment = serializers.CharField(source="feedback.comment")
+    display_name = serializers.CharField(source="feedback.display_name")
+    staff = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField(source="published_at")
+
+    class Meta:
+        model = Review
+        fields = [
+            "id",
+            "rating",
+            "comment",
+            "display_name",
+            "staff",
+            "reply",
+            "replied_at",
+            "created_at",
+            "verified",
+            "from_team_member",
+            "featured",
+        ]
+
+    def get_staff(self, review: Review) -> str | None:
+        staff = review.feedback.staff
+        return (staff.name.split() or [None])[0] if staff else None
+
+
+class PublicSummarySerializer(serializers.Serializer):
+    average_rating = serializers.FloatField(allow_null=True)
+    rating_count = serializers.IntegerField()
+    distribution = serializers.DictField(child=serializers.IntegerField())
+
+
+class PublicReviewPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = PublicReviewSerializer(many=True)

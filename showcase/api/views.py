@@ -1,0 +1,95 @@
+"""The public JSON: no key, readable from any site, cached per business, with ETags."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.core.paginator import EmptyPage, Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import urlencode
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.views import APIView
+
+from config.links import absolute_url
+from showcase.api.serializers import PublicReviewPageSerializer, PublicReviewSerializer, PublicSummarySerializer
+from showcase.cache import cached
+from showcase.selectors import business_get_public, rating_summary, review_list_published
+
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+class PublicView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    def cached_json(self, request: HttpRequest, slug: str, name: str, build) -> HttpResponse:
+        business = business_get_public(slug=slug)
+        body = cached(business.pk, name, lambda: json.dumps(build(business)).encode())
+        etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+        response = get_conditional_response(request, etag=etag) or HttpResponse(body, content_type="application/json")
+        response["ETag"] = etag
+        patch_cache_control(response, public=True, max_age=60)
+        return response
+
+
+class PublicSummaryView(PublicView):
+    @extend_schema(
+        summary="A business's rating over every rating received (internal feedback excluded)",
+        responses=PublicSummarySerializer,
+        auth=[],
+    )
+    def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+        return self.cached_json(request, slug, "api:summary", _summary)
+
+
+class PublicReviewsView(PublicView):
+    @extend_schema(
+        summary="A business's published reviews, newest first",
+        parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int, description="Up to 100.")],
+        responses=PublicReviewPageSerializer,
+        auth=[],
+    )
+    def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+        page, page_size = (
+            _positive(request.GET.get("page"), 1),
+            min(_positive(request.GET.get("page_size"), PAGE_SIZE), MAX_PAGE_SIZE),
+        )
+        return self.cached_json(
+            request, slug, f"api:reviews:{page}:{page_size}", lambda business: _review_page(business, page, page_size)
+        )
+
+
+def _summary(business) -> dict:
+    return rating_summary(business=business).as_dict()
+
+
+def _positive(value: str | None, default: int) -> int:
+    return int(value) if value and value.isdigit() and 0 < int(value) < 1_000_000 else default
+
+
+def _review_page(business, number: int, page_size: int) -> dict:
+    reviews = review_list_published(business=business).order_by("-published_at", "-id")
+    paginator = Paginator(reviews, page_size)
+    try:
+        page = paginator.page(number)
+    except EmptyPage:
+        if number != 1:
+            raise Http404("There is no such page of reviews.") from None
+        page = paginator.page(1)
+    base = absolute_url(reverse("api:public-reviews", kwargs={"slug": business.slug}))
+
+    def link(to: int) -> str:
+        query = {"page": to, **({"page_size": page_size} if page_size != PAGE_SIZE else {})}
+        return f"{base}?{urlencode(query)}"
+
+    return {
+        "count": paginator.count,
+        "next": link(page.next_page_number()) if page.has_next() else None,
+        "previous": link(page.previous_page_number()) if page.has_previous() else None,
+        "results": PublicReviewSerializer(page.object_list, many=True).data,
+    }
