@@ -1,10 +1,12 @@
 """Top-level URL routing. Each app's URLs are namespaced; the API lives in config.api_router."""
 
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from businesses.views import healthz
+from showcase.sitemaps import ShowcaseSitemap
 
 admin.site.site_header = "Raves"
 admin.site.site_title = "Raves"
@@ -14,8 +16,10 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_router")),
+    path("anymail/", include("anymail.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("b/", include("showcase.urls")),
+    path("sitemap.xml", sitemap, {"sitemaps": {"showcase": ShowcaseSitemap}}, name="sitemap"),
     path("", include("feedback.urls")),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
