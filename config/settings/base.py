@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "feedback",
     "reviews",
     "showcase",
+    "insights",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,137 @@
+"""The figures the dashboard, the metrics API and the weekly email share — computed in one place.
+
+Definitions (one cohort: the requests SENT in the period):
+- requests_sent: requests whose invitation went out in the period;
+- responses: those of them the customer answered (whenever they answered);
+- response_rate: responses / requests_sent (0–1);
+- average_rating, csat (share of 4–5 stars, 0–1) and nps (promoters 9–10 minus detractors 0–6,
+  in percent, −100–100) over those answers; nps only over answers that gave a score.
+A figure nobody's answer can define is None. Internal feedback (one team serving another) is
+kept apart: the top-level figures leave it out, `internal` holds the same figures for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time, timedelta
+from statistics import median
+from zoneinfo import ZoneInfo
+
+from django.db.models import Avg, Count, F, Q
+
+from businesses.models import Business
+from feedback.models import FeedbackRequest
+from reviews.models import Case
+
+
+@dataclass(frozen=True)
+class Figures:
+    requests_sent: int
+    responses: int
+    response_rate: float | None
+    average_rating: float | None
+    csat: float | None
+    nps: float | None
+    distribution: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self, *, with_distribution: bool = False) -> dict:
+        data = asdict(self)
+        if not with_distribution:
+            data.pop("distribution")
+        return data
+
+
+def period_bounds(business: Business, since: date, until: date) -> tuple[datetime, datetime]:
+    """[start of `since`, start of the day after `until`) in the business's own time zone."""
+    zone = ZoneInfo(business.timezone)
+    return datetime.combine(since, time.min, zone), datetime.combine(until + timedelta(days=1), time.min, zone)
+
+
+def figures(*, business: Business, start: datetime, end: datetime, internal: bool = False) -> Figures:
+    """All the figures of one business over [start, end), in one query."""
+    answered = Q(feedback__isnull=False)
+    stars = {f"stars_{n}": Count("id", filter=answered & Q(feedback__rating=n)) for n in range(1, 6)}
+    row = FeedbackRequest.objects.filter(
+        business=business, internal=internal, sent_at__gte=start, sent_at__lt=end
+    ).aggregate(
+        sent=Count("id"),
+        responses=Count("id", filter=answered),
+        average=Avg("feedback__rating"),
+        happy=Count("id", filter=answered & Q(feedback__rating__gte=4)),
+        scored=Count("id", filter=Q(feedback__recommend_score__isnull=False)),
+        promoters=Count("id", filter=Q(feedback__recommend_score__gte=9)),
+        detractors=Count("id", filter=Q(feedback__recommend_score__lte=6)),
+        **stars,
+    )
+    return _figures_from(row)
+
+
+def _figures_from(row: dict) -> Figures:
+    sent, responses, scored = row["sent"], row["responses"], row["scored"]
+    return Figures(
+        requests_sent=sent,
+        responses=responses,
+        response_rate=round(responses / sent, 4) if sent else None,
+        average_rating=round(row["average"], 2) if row["average"] is not None else None,
+        csat=round(row["happy"] / responses, 4) if responses else None,
+        nps=round(100 * (row["promoters"] - row["detractors"]) / scored, 1) if scored else None,
+        distribution={str(n): row[f"stars_{n}"] for n in range(1, 6)},
+    )
+
+
+def complaint_figures(*, business: Business, start: datetime, end: datetime) -> dict:
+    """Complaints opened and turned around in the period, and how fast people answered them."""
+    cases = Case.objects.filter(business=business, opened_at__gte=start, opened_at__lt=end)
+    waits = [
+        (first - opened).total_seconds() / 60
+        for opened, first in cases.filter(first_response_at__isnull=False).values_list("opened_at", "first_response_at")
+    ]
+    resolved = cases.filter(status=Case.Status.RESOLVED).count()
+    return {
+        "opened": cases.count(),
+        "resolved": resolved,
+        "median_minutes_to_first_response": round(median(waits), 1) if waits else None,
+    }
+
+
+def staff_table(*, business: Business, start: datetime, end: datetime) -> list[dict]:
+    """Per staff member: requests they served, responses, average rating, times customers named them."""
+    served = (
+        FeedbackRequest.objects.filter(
+            business=business, internal=False, sent_at__gte=start, sent_at__lt=end, staff__isnull=False
+        )
+        .values("staff_id", name=F("staff__name"))
+        .annotate(
+            requests=Count("id"),
+            responses=Count("id", filter=Q(feedback__isnull=False)),
+            average_rating=Avg("feedback__rating"),
+        )
+    )
+    mentions = dict(
+        FeedbackRequest.objects.filter(
+            business=business, internal=False, sent_at__gte=start, sent_at__lt=end, feedback__staff__isnull=False
+        )
+        .values_list("feedback__staff_id")
+        .annotate(n=Count("id"))
+        .values_list("feedback__staff_id", "n")
+    )
+    rows = [
+        {
+            **row,
+            "average_rating": round(row["average_rating"], 2) if row["average_rating"] is not None else None,
+            "mentions": mentions.get(row["staff_id"], 0),
+        }
+        for row in served
+    ]
+    return sorted(rows, key=lambda row: (-row["responses"], row["name"]))
+
+
+def weekly_series(*, business: Business, weeks: int, until: date) -> list[dict]:
+    """Figures per week (Monday to Sunday, business time) for the last `weeks` weeks up to `until`."""
+    last_monday = until - timedelta(days=until.weekday())
+    series = []
+    for offset in range(weeks - 1, -1, -1):
+        monday = last_monday - timedelta(weeks=offset)
+        start, end = period_bounds(business, monday, monday + timedelta(days=6))
+        series.append({"week": monday.isoformat(), **figures(business=business, start=start, end=end).as_dict()})
+    return series

@@ -1,0 +1,102 @@
+"""Every figure against a fixture computed by hand."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from feedback.models import FeedbackRequest
+from insights.metrics import figures, period_bounds
+from tests.feedback.factories import FeedbackFactory, FeedbackRequestFactory
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=ZoneInfo("UTC"))
+
+
+@pytest.fixture
+def fixture(business):
+    """Six external requests sent in the period, four answered; two internal; one outside.
+
+    External answers: ratings 5, 4, 2, 5 → average 4.0, CSAT 3/4 = 0.75.
+    Recommend scores: 10, 9, 3, (none) → 2 promoters, 1 detractor of 3 → NPS 33.3.
+    Response rate 4/6 = 0.6667.
+    """
+    sent = NOW - timedelta(days=3)
+    answers = [(5, 10), (4, 9), (2, 3), (5, None)]
+    for rating, score in answers:
+        FeedbackFactory(request__business=business, request__sent_at=sent, rating=rating, recommend_score=score)
+    for _ in range(2):
+        FeedbackRequestFactory(business=business, sent_at=sent)
+    FeedbackFactory(
+        request__business=business, request__sent_at=sent, request__internal=True, rating=1, recommend_score=0
+    )
+    FeedbackRequestFactory(business=business, sent_at=sent, internal=True)
+    FeedbackFactory(request__business=business, request__sent_at=NOW - timedelta(days=60), rating=1)
+    FeedbackRequestFactory(business=business, status=FeedbackRequest.Status.SUPPRESSED, sent_at=None)
+    return business
+
+
+def test_external_figures_match_the_hand_computed_fixture(fixture):
+    start, end = period_bounds(fixture, (NOW - timedelta(days=29)).date(), NOW.date())
+    result = figures(business=fixture, start=start, end=end)
+    assert (result.requests_sent, result.responses) == (6, 4)
+    assert result.response_rate == 0.6667
+    assert result.average_rating == 4.0
+    assert result.csat == 0.75
+    assert result.nps == 33.3
+    assert result.distribution == {"1": 0, "2": 1, "3": 0, "4": 1, "5": 2}
+
+
+def test_internal_feedback_is_reported_apart(fixture):
+    start, end = period_bounds(fixture, (NOW - timedelta(days=29)).date(), NOW.date())
+    internal = figures(business=fixture, start=start, end=end, internal=True)
+    assert (internal.requests_sent, internal.responses, internal.average_rating, internal.nps) == (2, 1, 1.0, -100.0)
+
+
+def test_a_period_nobody_answered_has_no_rates(business):
+    start, end = period_bounds(business, NOW.date(), NOW.date())
+    result = figures(business=business, start=start, end=end)
+    assert result.as_dict() == {
+        "requests_sent": 0,
+        "responses": 0,
+        "response_rate": None,
+        "average_rating": None,
+        "csat": None,
+        "nps": None,
+    }
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_metrics_api_gives_the_same_figures(fixture, api_client):
+    response = api_client.get("/api/v1/metrics/")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["since"] == "2026-10-22" and body["until"] == "2026-11-20"
+    assert {
+        key: body[key] for key in ("requests_sent", "responses", "response_rate", "average_rating", "csat", "nps")
+    } == {"requests_sent": 6, "responses": 4, "response_rate": 0.6667, "average_rating": 4.0, "csat": 0.75, "nps": 33.3}
+    assert body["internal"]["requests_sent"] == 2
+    assert body["internal"]["average_rating"] == 1.0
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_metrics_api_dates_are_inclusive(fixture, api_client):
+    day = (NOW - timedelta(days=3)).date().isoformat()
+    assert api_client.get(f"/api/v1/metrics/?since={day}&until={day}").json()["requests_sent"] == 6
+    before = (NOW - timedelta(days=4)).date().isoformat()
+    assert api_client.get(f"/api/v1/metrics/?since={before}&until={before}").json()["requests_sent"] == 0
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [("since=yesterday", "since"), ("until=2026-13-01", "until"), ("since=2026-11-10&until=2026-11-01", "since")],
+)
+def test_bad_dates_answer_400_naming_the_field(api_client, query, field):
+    response = api_client.get(f"/api/v1/metrics/?{query}")
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_metrics_need_an_api_key(client):
+    assert client.get("/api/v1/metrics/").status_code == 401
