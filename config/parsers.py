@@ -1,13 +1,25 @@
-"""The API's JSON parser: any unparseable body answers 400, never 500."""
+"""The API's JSON parser: any unparseable or oversized body answers 4xx, never 500."""
 
 from __future__ import annotations
 
-from rest_framework import parsers
-from rest_framework.exceptions import ParseError
+from django.conf import settings
+from rest_framework import parsers, status
+from rest_framework.exceptions import APIException, ParseError
+
+
+class RequestTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
 
 
 class JSONParser(parsers.JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
+        request = (parser_context or {}).get("request")
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        length = int(request.META.get("CONTENT_LENGTH") or 0) if request is not None else 0
+        if limit is not None and length > limit:
+            # DRF reads the stream itself, past Django's own body-size check.
+            raise RequestTooLarge(f"The body is larger than {limit // (1024 * 1024)} MB; send fewer items per call.")
         try:
             return super().parse(stream, media_type, parser_context)
         except RecursionError:
