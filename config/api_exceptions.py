@@ -3,13 +3,14 @@ call without a key is told how to send one."""
 
 from __future__ import annotations
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from businesses.api.permissions import HasBusinessAPIKey
+from config.parsers import RequestTooLarge
 
 
 def exception_handler(error: Exception, context: dict):
@@ -20,6 +21,8 @@ def exception_handler(error: Exception, context: dict):
         if NON_FIELD_ERRORS in detail:
             detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
         error = exceptions.ValidationError(detail)
+    elif isinstance(error, RequestDataTooBig):
+        error = RequestTooLarge()
     elif isinstance(error, exceptions.NotAuthenticated):
         # DRF drops the permission's message when no key was sent; tell the caller how to send one.
         # Changed in place: DRF has set the WWW-Authenticate header on this very exception.

@@ -10,6 +10,7 @@ from rest_framework.exceptions import APIException, ParseError
 class RequestTooLarge(APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "request_too_large"
+    default_detail = "The body is too large; send fewer items per call."
 
 
 class JSONParser(parsers.JSONParser):
@@ -19,7 +20,7 @@ class JSONParser(parsers.JSONParser):
         length = int(request.META.get("CONTENT_LENGTH") or 0) if request is not None else 0
         if limit is not None and length > limit:
             # DRF reads the stream itself, past Django's own body-size check.
-            raise RequestTooLarge(f"The body is larger than {limit // (1024 * 1024)} MB; send fewer items per call.")
+            raise RequestTooLarge()
         try:
             return super().parse(stream, media_type, parser_context)
         except RecursionError:

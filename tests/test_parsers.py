@@ -10,4 +10,4 @@ def test_a_body_over_the_upload_limit_answers_413_not_500(api_client, settings):
     body = json.dumps([{"customer": {"email": f"c{n}@example.com", "name": "x" * 200}} for n in range(6000)])
     response = api_client.post("/api/v1/feedback-requests/", body, content_type="application/json")
     assert response.status_code == 413
-    assert "larger than 1 MB" in response.json()["detail"]
+    assert "too large" in response.json()["detail"]
