@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -191,3 +192,33 @@ class ProcessedWebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.esp} event {self.event_id}"
+
+
+class CustomerImport(models.Model):
+    """A CSV of customers, read and checked, waiting for the owner to confirm it (admin import).
+
+    The valid rows wait here between the preview and the confirmation, so nothing is created
+    before the owner confirms and the file is not uploaded twice. Confirming claims the import
+    (`confirmed_at`), creates its requests chunk by chunk (`rows_done` marks the progress), then
+    clears the rows: the customers' data lives on in their requests, not in a forgotten upload.
+    """
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="customer_imports")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    filename = models.CharField(max_length=255, blank=True)
+    rows = models.JSONField(default=list, help_text="The valid rows, ready to become requests.")
+    errors = models.JSONField(default=list, help_text="[{row, column, message}] for the rows refused.")
+    ignored_columns = models.JSONField(default=list)
+    row_count = models.PositiveIntegerField(default=0)
+    invalid_row_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    rows_done = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    existing_count = models.PositiveIntegerField(default=0)
+    suppressed_count = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Import #{self.pk} of {self.filename or 'a CSV file'}"

@@ -1,0 +1,411 @@
+"""The owner's admin for feedback requests (the form, the CSV import) and the customers' answers.
+
+Both admins are scoped to the user's businesses by `BusinessScopedAdmin`. Requests are created
+only through `feedback_requests_create`; their history and the customers' answers are read-only
+(the customer's words are never edited). Exports are CSV files safe to open in a spreadsheet.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import Truncator
+
+from businesses.admin_scoping import BusinessScopedAdmin, scope_queryset
+from businesses.models import Business
+from config.csv_safe import write_csv
+from feedback.admin_forms import CustomerCsvUploadForm, FeedbackRequestAddForm
+from feedback.models import CustomerImport, Feedback, FeedbackRequest, FeedbackRequestEvent
+from feedback.services.csv_import import (
+    MAX_KEPT_ERRORS,
+    PREVIEW_LIFETIME,
+    customer_import_confirm,
+    customer_import_create,
+    existing_references,
+)
+from feedback.services.requests import feedback_request_create
+
+PREVIEW_SAMPLE_ROWS = 10
+
+
+def _today() -> str:
+    return timezone.localdate().isoformat()
+
+
+class FeedbackRequestEventInline(admin.TabularInline):
+    """The request's status history: shown, never added to, edited or deleted here."""
+
+    model = FeedbackRequestEvent
+    fields = ["status", "note", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name = "status change"
+    verbose_name_plural = "status history"
+
+    # Shown only inside a request the user may already see (the parent admin checked).
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return True
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyRecordMixin:
+    """History and answers are never edited; only an operator (superuser) may delete, e.g. to erase."""
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser
+
+
+@admin.register(FeedbackRequest)
+class FeedbackRequestAdmin(ReadOnlyRecordMixin, BusinessScopedAdmin):
+    list_display = [
+        "customer_email",
+        "staff",
+        "status",
+        "suppression_reason",
+        "created_at",
+        "sent_at",
+        "responded_at",
+        "reference",
+        "internal",
+        "business",
+    ]
+    list_filter = ["status", "suppression_reason", "internal", ("staff", admin.RelatedOnlyFieldListFilter), "business"]
+    list_select_related = ["customer", "staff", "business"]
+    search_fields = ["customer__email", "customer__name", "reference"]
+    date_hierarchy = "created_at"
+    actions = ["export_csv"]
+    inlines = [FeedbackRequestEventInline]
+    fieldsets = [
+        (None, {"fields": ["business", "customer", "staff", "interaction_at", "reference", "internal"]}),
+        ("Status", {"fields": ["status", "suppression_reason", "answer"]}),
+        (
+            "Steps",
+            {
+                "fields": [
+                    "created_at",
+                    "sent_at",
+                    "reminder_due_at",
+                    "reminded_at",
+                    "responded_at",
+                    "suppressed_at",
+                    "bounced_at",
+                    "failed_at",
+                    "expires_at",
+                    "expired_at",
+                ]
+            },
+        ),
+        ("Sending", {"fields": ["attempts", "last_error", "next_attempt_at", "lease_until"], "classes": ["collapse"]}),
+    ]
+
+    @admin.display(description="customer email", ordering="customer__email")
+    def customer_email(self, obj: FeedbackRequest) -> str:
+        return obj.customer.email
+
+    @admin.display(description="answer")
+    def answer(self, obj: FeedbackRequest) -> str:
+        feedback = Feedback.objects.filter(request=obj).first()
+        if feedback is None:
+            return "No answer yet."
+        return format_html(
+            '<a href="{}">{}★</a> {}',
+            reverse("admin:feedback_feedback_change", args=[feedback.pk]),
+            feedback.rating,
+            Truncator(feedback.comment).chars(200),
+        )
+
+    # --- URLs: the CSV import lives beside the list -----------------------------------------
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("import/", view(self.import_upload_view), name="feedback_feedbackrequest_import"),
+            path(
+                "import/<int:import_id>/",
+                view(self.import_preview_view),
+                name="feedback_feedbackrequest_import_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    def user_businesses(self, request: HttpRequest) -> QuerySet[Business]:
+        return scope_queryset(Business.objects.all(), request, "pk", self.allowed_roles)
+
+    # --- adding one request: through the service, never a bare save() --------------------------
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        businesses = self.user_businesses(request)
+        if request.method == "POST":
+            form = FeedbackRequestAddForm(request.POST, businesses=businesses)
+            if form.is_valid():
+                return self._create_from(request, form)
+        else:
+            form = FeedbackRequestAddForm(businesses=businesses)
+        admin_form = helpers.AdminForm(form, [(None, {"fields": list(form.fields)})], {}, model_admin=self)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Add feedback request",
+            "subtitle": None,
+            "adminform": admin_form,
+            "object_id": None,
+            "original": None,
+            "is_popup": False,
+            "to_field": None,
+            "media": self.media + admin_form.media,
+            "inline_admin_formsets": [],
+            "errors": helpers.AdminErrorList(form, []),
+            "preserved_filters": self.get_preserved_filters(request),
+            **(extra_context or {}),
+        }
+        return self.render_change_form(request, context, add=True, form_url=form_url)
+
+    def _create_from(self, request: HttpRequest, form: FeedbackRequestAddForm) -> HttpResponse:
+        business, item = form.cleaned_data["business"], form.request_input()
+        already_used = existing_references(business=business, references=[item.reference])
+        created = feedback_request_create(business=business, item=item)
+        if already_used:
+            messages.warning(
+                request,
+                f"A request with the reference “{item.reference}” already exists, shown here; nothing new was created.",
+            )
+        else:
+            self.log_addition(request, created, [{"added": {}}])
+            self._report_created(request, created)
+        if "_addanother" in request.POST:
+            return HttpResponseRedirect(request.path)
+        if "_continue" in request.POST or already_used:
+            return HttpResponseRedirect(reverse("admin:feedback_feedbackrequest_change", args=[created.pk]))
+        return HttpResponseRedirect(reverse("admin:feedback_feedbackrequest_changelist"))
+
+    def _report_created(self, request: HttpRequest, created: FeedbackRequest) -> None:
+        email = created.customer.email
+        if created.status == FeedbackRequest.Status.SUPPRESSED:
+            reason = created.get_suppression_reason_display()
+            messages.warning(request, f"The request to {email} was kept but will not be sent: {reason}.")
+        else:
+            messages.success(request, f"The request to {email} was created; the email goes out in a moment.")
+
+    # --- export ---------------------------------------------------------------------------
+    @admin.action(description="Export selected as CSV", permissions=["view"])
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[FeedbackRequest]) -> HttpResponse:
+        header = [
+            "name",
+            "email",
+            "external_id",
+            "staff_email",
+            "interaction_at",
+            "reference",
+            "internal",
+            "status",
+            "suppression_reason",
+            "created_at",
+            "sent_at",
+            "reminded_at",
+            "responded_at",
+            "expires_at",
+            "business",
+        ]
+        rows = (
+            [
+                r.customer.name,
+                r.customer.email,
+                r.customer.external_id,
+                r.staff.email if r.staff else "",
+                r.interaction_at,
+                r.reference,
+                r.internal,
+                r.status,
+                r.suppression_reason,
+                r.created_at,
+                r.sent_at,
+                r.reminded_at,
+                r.responded_at,
+                r.expires_at,
+                r.business.slug,
+            ]
+            for r in queryset.select_related("customer", "staff", "business").iterator(chunk_size=2000)
+        )
+        return write_csv(rows, header, filename=f"feedback-requests-{_today()}.csv")
+
+    # --- the CSV import: upload, preview, confirm ----------------------------------------------
+    def import_upload_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        businesses = self.user_businesses(request)
+        if request.method == "POST":
+            form = CustomerCsvUploadForm(request.POST, request.FILES, businesses=businesses)
+            if form.is_valid():
+                customer_import = customer_import_create(
+                    business=form.cleaned_data["business"],
+                    user=request.user,
+                    filename=form.cleaned_data["file"].name,
+                    parsed=form.parsed,
+                )
+                return HttpResponseRedirect(self._import_url(customer_import))
+        else:
+            form = CustomerCsvUploadForm(businesses=businesses)
+        return self._render_import(request, "import_upload.html", "Import customers from CSV", form=form)
+
+    def import_preview_view(self, request: HttpRequest, import_id: int) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        # Another business's import is simply not found.
+        imports = scope_queryset(CustomerImport.objects.all(), request, "business", self.allowed_roles)
+        customer_import = get_object_or_404(imports, pk=import_id)
+        changelist = reverse("admin:feedback_feedbackrequest_changelist")
+        if customer_import.finished_at:
+            messages.info(request, "This import was already created.")
+            return HttpResponseRedirect(changelist)
+        if not customer_import.rows_done and customer_import.created_at < timezone.now() - PREVIEW_LIFETIME:
+            messages.warning(request, "This preview has expired. Upload the file again.")
+            return HttpResponseRedirect(reverse("admin:feedback_feedbackrequest_import"))
+        if request.method == "POST":
+            return self._confirm_import(request, customer_import, cancel="cancel" in request.POST)
+        return self._render_import(
+            request,
+            "import_preview.html",
+            f"Check the import of {customer_import.filename}",
+            customer_import=customer_import,
+            sample=_sample_rows(customer_import),
+            valid_count=len(customer_import.rows) - customer_import.rows_done,
+            errors_cut=len(customer_import.errors) >= MAX_KEPT_ERRORS,
+        )
+
+    def _confirm_import(self, request: HttpRequest, customer_import: CustomerImport, cancel: bool) -> HttpResponse:
+        changelist = reverse("admin:feedback_feedbackrequest_changelist")
+        if cancel:
+            if not customer_import.confirmed_at and not customer_import.rows_done:
+                customer_import.delete()
+            messages.info(request, "Import cancelled; nothing was created.")
+            return HttpResponseRedirect(changelist)
+        done = customer_import_confirm(customer_import=customer_import)
+        if done is None:
+            messages.warning(request, "This import is already being created; see the list below.")
+        else:
+            messages.success(request, _import_summary(done))
+        return HttpResponseRedirect(changelist)
+
+    def _import_url(self, customer_import: CustomerImport) -> str:
+        return reverse("admin:feedback_feedbackrequest_import_preview", args=[customer_import.pk])
+
+    def _render_import(self, request: HttpRequest, template: str, title: str, **context) -> TemplateResponse:
+        request.current_app = self.admin_site.name
+        return TemplateResponse(
+            request,
+            f"admin/feedback/feedbackrequest/{template}",
+            {**self.admin_site.each_context(request), "opts": self.opts, "title": title, **context},
+        )
+
+
+def _sample_rows(customer_import: CustomerImport) -> list[dict]:
+    """The first rows to create, with the name of the staff member each one names."""
+    sample = customer_import.rows[customer_import.rows_done : customer_import.rows_done + PREVIEW_SAMPLE_ROWS]
+    staff_names = dict(customer_import.business.staff.values_list("pk", "name"))
+    return [{**row, "staff_name": staff_names.get(row["staff_id"], "")} for row in sample]
+
+
+def _import_summary(done: CustomerImport) -> str:
+    parts = [f"{done.created_count} feedback request{'s' if done.created_count != 1 else ''} created"]
+    if done.suppressed_count:
+        parts.append(f"{done.suppressed_count} of them kept but not sent (opted out, bounced or asked recently)")
+    if done.existing_count:
+        parts.append(f"{done.existing_count} rows had a reference already used and created nothing")
+    return "; ".join(parts) + "."
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(ReadOnlyRecordMixin, BusinessScopedAdmin):
+    """The customers' answers, as they wrote them."""
+
+    list_display = [
+        "rating",
+        "short_comment",
+        "staff",
+        "consent_to_publish",
+        "display_name",
+        "internal",
+        "submitted_at",
+        "business",
+    ]
+    list_filter = ["rating", ("staff", admin.RelatedOnlyFieldListFilter), "internal", "consent_to_publish", "business"]
+    list_select_related = ["staff", "business"]
+    search_fields = ["comment", "improvement", "display_name", "customer__email"]
+    date_hierarchy = "submitted_at"
+    actions = ["export_csv"]
+    fieldsets = [
+        (None, {"fields": ["business", "request", "customer", "staff", "internal"]}),
+        ("The answer", {"fields": ["rating", "comment", "improvement", "recommend_score"]}),
+        (
+            "Consent to publish",
+            {"fields": ["consent_to_publish", "consent_text", "consent_at", "display_name_choice", "display_name"]},
+        ),
+        ("Times", {"fields": ["submitted_at", "updated_at", "editable_until"]}),
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # only a customer answers, through their link
+
+    @admin.display(description="comment")
+    def short_comment(self, obj: Feedback) -> str:
+        return Truncator(obj.comment).chars(80)
+
+    @admin.action(description="Export selected as CSV", permissions=["view"])
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[Feedback]) -> HttpResponse:
+        header = [
+            "submitted_at",
+            "rating",
+            "comment",
+            "improvement",
+            "recommend_score",
+            "staff",
+            "consent_to_publish",
+            "consent_text",
+            "consent_at",
+            "display_name",
+            "internal",
+            "customer_name",
+            "customer_email",
+            "reference",
+            "business",
+        ]
+        rows = (
+            [
+                f.submitted_at,
+                f.rating,
+                f.comment,
+                f.improvement,
+                f.recommend_score,
+                f.staff.name if f.staff else "",
+                f.consent_to_publish,
+                f.consent_text,
+                f.consent_at,
+                f.display_name,
+                f.internal,
+                f.customer.name,
+                f.customer.email,
+                f.request.reference,
+                f.business.slug,
+            ]
+            for f in queryset.select_related("customer", "staff", "request", "business").iterator(chunk_size=2000)
+        )
+        return write_csv(rows, header, filename=f"feedback-{_today()}.csv")
