@@ -72,7 +72,8 @@ def _create_all(
     """(the request for each item, the requests created)."""
     now = timezone.now()
     existing = _existing_by_reference(business, items)
-    customers = _customers_for(business, items)
+    # An item whose reference was already used creates nothing, not even its customer.
+    customers = _customers_for(business, [item for item in items if item.reference not in existing])
     asked = _recently_asked(business, customers.values(), now)
     results: list[FeedbackRequest] = []
     new: list[FeedbackRequest] = []

@@ -66,8 +66,13 @@ def feedback_submit(*, request_id: int, answer: Answer) -> Feedback:
     """Record the customer's answer, or replace it while the edit window is open.
 
     The request row is locked first, so concurrent submits through one link leave one Feedback.
+    Only that row: locking the joined business too would queue every answer to the business behind it.
     """
-    request = FeedbackRequest.objects.select_for_update().select_related("business", "customer").get(pk=request_id)
+    request = (
+        FeedbackRequest.objects.select_for_update(of=("self",))
+        .select_related("business", "customer")
+        .get(pk=request_id)
+    )
     now = timezone.now()
     feedback = Feedback.objects.filter(request=request).first()
     if feedback is None:

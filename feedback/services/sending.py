@@ -51,15 +51,24 @@ def feedback_reminders_claim(*, request_ids: Sequence[int], now: datetime | None
     """Take due reminders: still unanswered (status SENT), customer not opted out or bounced."""
     now = now or timezone.now()
     claim = uuid.uuid4().hex
-    FeedbackRequest.objects.filter(
-        Q(lease_until__isnull=True) | Q(lease_until__lt=now),
-        id__in=list(request_ids),
-        status=Status.SENT,
-        reminder_due_at__lte=now,
-        customer__opted_out_at__isnull=True,
-        customer__bounced_at__isnull=True,
-    ).update(lease_until=now + send_lease(), claim=claim)
+    FeedbackRequest.objects.filter(_reminder_is_due(now), id__in=list(request_ids)).update(
+        lease_until=now + send_lease(), claim=claim
+    )
     return claim, _claimed(claim, Status.SENT)
+
+
+def _reminder_is_due(now: datetime) -> Q:
+    """Unanswered (status SENT), due, link still open, customer neither opted out nor bounced, not held."""
+    return (
+        (Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        & Q(
+            status=Status.SENT,
+            reminder_due_at__lte=now,
+            customer__opted_out_at__isnull=True,
+            customer__bounced_at__isnull=True,
+        )
+    )
 
 
 def _claimed(claim: str, status: str) -> list[FeedbackRequest]:
@@ -179,12 +188,9 @@ def feedback_requests_due(*, now: datetime | None = None, limit: int = 5000) -> 
 
 def feedback_reminders_due(*, now: datetime | None = None, limit: int = 5000) -> list[int]:
     now = now or timezone.now()
+    # The same rule as the claim: a reminder that can never be claimed must not be queued every sweep.
     return list(
-        FeedbackRequest.objects.filter(
-            Q(lease_until__isnull=True) | Q(lease_until__lt=now), status=Status.SENT, reminder_due_at__lte=now
-        )
-        .order_by("id")
-        .values_list("id", flat=True)[:limit]
+        FeedbackRequest.objects.filter(_reminder_is_due(now)).order_by("id").values_list("id", flat=True)[:limit]
     )
 
 
