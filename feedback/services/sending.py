@@ -175,8 +175,13 @@ def retry_delay(attempts: int) -> timedelta:
 
 # --- the sweep ------------------------------------------------------------------------------
 def feedback_requests_due(*, now: datetime | None = None, limit: int = 5000) -> list[int]:
-    """Requests the fast path missed (broker down, worker crash) or whose sender's lease ran out."""
+    """Requests the fast path missed (broker down, worker crash) or whose sender's lease ran out.
+
+    A request whose sends keep dying before SMTP answers (its lease ran out too many times) is
+    given up as FAILED instead of being retried for ever.
+    """
     now = now or timezone.now()
+    _fail_abandoned(now)
     return list(
         FeedbackRequest.objects.filter(
             Q(status=Status.QUEUED, next_attempt_at__lte=now) | Q(status=Status.SENDING, lease_until__lt=now)
@@ -184,6 +189,20 @@ def feedback_requests_due(*, now: datetime | None = None, limit: int = 5000) -> 
         .order_by("id")
         .values_list("id", flat=True)[:limit]
     )
+
+
+def _fail_abandoned(now: datetime) -> None:
+    abandoned = FeedbackRequest.objects.filter(
+        status=Status.SENDING, lease_until__lt=now, attempts__gte=settings.FEEDBACK_SEND_MAX_ATTEMPTS
+    )
+    ids = list(abandoned.values_list("id", flat=True)[:1000])
+    reason = "Gave up: every attempt to send stopped before the mail server answered."
+    if ids and FeedbackRequest.objects.filter(id__in=ids, status=Status.SENDING, lease_until__lt=now).update(
+        status=Status.FAILED, failed_at=now, lease_until=None, claim="", last_error=reason
+    ):
+        FeedbackRequestEvent.objects.bulk_create(
+            FeedbackRequestEvent(request_id=pk, status=Status.FAILED, note=reason) for pk in ids
+        )
 
 
 def feedback_reminders_due(*, now: datetime | None = None, limit: int = 5000) -> list[int]:

@@ -365,3 +365,32 @@ def test_no_reminder_once_the_link_has_expired(business, smtp, frozen, run_tasks
     assert len(smtp.messages) == 1
     request.refresh_from_db()
     assert request.status == Status.EXPIRED
+
+
+def test_a_request_whose_sends_keep_dying_is_failed_not_retried_for_ever(business, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from feedback.models import FeedbackRequest
+    from feedback.services.sending import feedback_requests_due
+    from tests.feedback.factories import FeedbackRequestFactory
+
+    stuck = FeedbackRequestFactory(
+        business=business,
+        status=FeedbackRequest.Status.SENDING,
+        sent_at=None,
+        lease_until=timezone.now() - timedelta(seconds=1),
+        attempts=settings.FEEDBACK_SEND_MAX_ATTEMPTS,
+    )
+    retried = FeedbackRequestFactory(
+        business=business,
+        status=FeedbackRequest.Status.SENDING,
+        sent_at=None,
+        lease_until=timezone.now() - timedelta(seconds=1),
+        attempts=1,
+    )
+    assert feedback_requests_due() == [retried.pk]
+    stuck.refresh_from_db()
+    assert stuck.status == FeedbackRequest.Status.FAILED
+    assert stuck.events.filter(status=FeedbackRequest.Status.FAILED).count() == 1
