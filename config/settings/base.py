@@ -285,6 +285,12 @@ SPECTACULAR_SETTINGS = {
     # The key scheme is declared just above for every operation, so the schema need not (and,
     # without an extension class, cannot) derive it from each view's authentication classes.
     "AUTHENTICATION_WHITELIST": [],
+    # Several models have a `status`; each gets its own, stable enum name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "FeedbackRequestStatusEnum": "feedback.models.FeedbackRequest.Status",
+        "ReviewStatusEnum": "reviews.models.Review.Status",
+        "CaseStatusEnum": "reviews.models.Case.Status",
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------

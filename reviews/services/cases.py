@@ -18,6 +18,7 @@ from reviews import emails
 from reviews.models import Case, CaseNote
 
 Status = Case.Status
+REMINDER_RELATED = ["business", "assignee", "feedback__customer", "feedback__staff"]
 
 
 def case_open_if_low(*, feedback: Feedback) -> Case | None:
@@ -54,17 +55,22 @@ def business_people(business: Business) -> list[AbstractUser]:
 def case_update(
     *,
     case: Case,
-    actor: AbstractUser,
+    actor: AbstractUser | None,
     status: str | None = None,
     assignee: AbstractUser | None | object = ...,
     note: str = "",
     resolution: str | None = None,
 ) -> Case:
-    """Change a case's status, assignee, resolution, or add a note; the first of these by a person
-    counts as the first response. Resolving needs a resolution text."""
+    """Change a case's status, assignee, resolution, or add a note.
+
+    The first note or status change counts as the first response (assigning someone does not:
+    the customer has heard nothing yet). A resolved case always has a resolution text. `actor`
+    is the person acting, or None for an API key (notes are then shown without an author).
+    """
     case = Case.objects.select_for_update().get(pk=case.pk)
     now = timezone.now()
     changed: list[str] = []
+    note = note.strip()
     if assignee is not ...:
         if assignee is not None and not assignee.memberships.filter(business=case.business).exists():
             raise ValidationError({"assignee": "Choose an owner or manager of this business."})
@@ -73,17 +79,19 @@ def case_update(
     if resolution is not None:
         case.resolution = resolution.strip()
         changed.append("resolution")
-    if status is not None and status != case.status:
+    status_changed = status is not None and status != case.status
+    if status_changed:
         if status not in Status.values:
             raise ValidationError({"status": f"Choose one of: {', '.join(Status.values)}."})
-        if status == Status.RESOLVED and not case.resolution:
-            raise ValidationError({"resolution": "Say how the complaint was resolved."})
         case.status = status
         case.resolved_at = now if status == Status.RESOLVED else None
         changed += ["status", "resolved_at"]
-    if note.strip():
-        CaseNote.objects.create(case=case, author=actor, text=note.strip())
-    if (changed or note.strip()) and case.first_response_at is None and (status or note.strip()):
+    if case.status == Status.RESOLVED and not case.resolution:
+        # Checked on the outcome, so clearing the resolution of a resolved case is refused too.
+        raise ValidationError({"resolution": "Say how the complaint was resolved."})
+    if note:
+        CaseNote.objects.create(case=case, author=actor, text=note)
+    if (status_changed or note) and case.first_response_at is None:
         case.first_response_at = now
         changed.append("first_response_at")
     if changed:
@@ -98,7 +106,11 @@ def case_follow_up_send(*, case: Case) -> bool:
     Their original link opens again for a week, so they can update their rating and comment;
     the earlier rating is kept in the rating history.
     """
-    case = Case.objects.select_for_update().select_related("feedback__request", "feedback__customer").get(pk=case.pk)
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("business", "feedback__request", "feedback__customer")
+        .get(pk=case.pk)
+    )
     customer = case.feedback.customer
     if case.status != Status.RESOLVED or case.follow_up_sent_at or customer.opted_out_at or customer.bounced_at:
         return False
@@ -118,11 +130,15 @@ def cases_overdue_remind(*, now: datetime | None = None) -> int:
     """Remind the assignee (or the owners) of each overdue case, once. Returns how many cases."""
     now = now or timezone.now()
     reminded = 0
-    for case in Case.objects.overdue(now).filter(overdue_reminded_at__isnull=True).select_related("business")[:500]:
+    due = Case.objects.overdue(now).filter(overdue_reminded_at__isnull=True)
+    for case in due.select_related(*REMINDER_RELATED)[:500]:
         with transaction.atomic():
-            if not Case.objects.filter(pk=case.pk, overdue_reminded_at__isnull=True).update(overdue_reminded_at=now):
-                continue  # another sweep took it
-            people = [case.assignee] if case.assignee and case.assignee.email else business_people(case.business)
+            # Claimed only while still due: another sweep may have taken it, or someone answered meanwhile.
+            if not due.filter(pk=case.pk).update(overdue_reminded_at=now):
+                continue
+            assignee = case.assignee
+            reachable = assignee is not None and assignee.is_active and assignee.email
+            people = [assignee] if reachable else business_people(case.business)
             for user in people:
                 outbox_email_queue(
                     key=f"case-overdue:{case.pk}:{user.pk}",

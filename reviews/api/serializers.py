@@ -1,0 +1,205 @@
+"""What integrators read about reviews and complaint cases, and what they may change."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from businesses.models import Business
+from feedback.api.serializers import BlankAsNullChoiceField
+from reviews.models import Case, CaseNote, Review
+
+User = get_user_model()
+REJECTION_REASONS = ", ".join(Review.RejectionReason.values)
+REASON_REQUIRED = f"Rejecting a review needs a content-policy reason; choose one of: {REJECTION_REASONS}."
+REASON_NOT_IN_POLICY = f"“{{input}}” is not a content-policy reason; choose one of: {REJECTION_REASONS}."
+
+
+class NamedStaffOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+# --- Reviews -------------------------------------------------------------------------------------
+
+
+class ReviewOutput(serializers.ModelSerializer):
+    rating = serializers.IntegerField(source="feedback.rating", read_only=True, help_text="1 to 5 stars.")
+    comment = serializers.CharField(
+        source="feedback.comment", read_only=True, help_text="The customer's words, never edited."
+    )
+    display_name = serializers.CharField(
+        source="feedback.display_name", read_only=True, help_text="The name the customer chose to be shown under."
+    )
+    staff = NamedStaffOutput(
+        source="feedback.staff", read_only=True, allow_null=True, help_text="Who helped, if named."
+    )
+    flags = serializers.ListField(
+        child=serializers.ChoiceField(choices=Review.Flag.choices),
+        read_only=True,
+        help_text="Content flags that help the moderator (never the rating).",
+    )
+    rejection_reason = BlankAsNullChoiceField(
+        choices=Review.RejectionReason.choices,
+        allow_null=True,
+        read_only=True,
+        help_text="The content-policy reason of a rejected review, else null.",
+    )
+
+    class Meta:
+        model = Review
+        fields = [
+            "id",
+            "status",
+            "rating",
+            "comment",
+            "display_name",
+            "staff",
+            "reply",
+            "replied_at",
+            "created_at",
+            "flags",
+            "featured",
+            "verified",
+            "from_team_member",
+            "rejection_reason",
+            "published_at",
+        ]
+        read_only_fields = fields
+
+
+class ReviewPatchInput(serializers.Serializer):
+    """Moderate a review: publish it, reject it for a content-policy reason, reply in public, feature it."""
+
+    status = serializers.ChoiceField(
+        choices=Review.Status.choices,
+        required=False,
+        help_text="`published` or `rejected`; `pending` only for a review still awaiting moderation.",
+    )
+    rejection_reason = serializers.ChoiceField(
+        choices=Review.RejectionReason.choices,
+        required=False,
+        error_messages={"invalid_choice": REASON_NOT_IN_POLICY},
+        help_text="Required to reject: a content-policy reason. The rating is never a reason.",
+    )
+    reply = serializers.CharField(
+        required=False, allow_blank=True, max_length=5000, help_text="Your public reply; an empty text removes it."
+    )
+    featured = serializers.BooleanField(required=False)
+
+    def validate(self, data: dict) -> dict:
+        review: Review = self.context["review"]
+        status = data.get("status")
+        if status == Review.Status.PENDING and review.status != Review.Status.PENDING:
+            raise serializers.ValidationError(
+                {"status": "A moderated review cannot be sent back to pending; publish or reject it."}
+            )
+        rejecting = status == Review.Status.REJECTED or (status is None and review.status == Review.Status.REJECTED)
+        if "rejection_reason" in data and not rejecting:
+            raise serializers.ValidationError(
+                {"rejection_reason": "Only a rejected review has a rejection reason; send it with status “rejected”."}
+            )
+        if status == Review.Status.REJECTED and "rejection_reason" not in data:
+            raise serializers.ValidationError({"rejection_reason": REASON_REQUIRED})
+        return data
+
+
+# --- Cases ---------------------------------------------------------------------------------------
+
+
+class CaseFeedbackOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    rating = serializers.IntegerField(help_text="The customer's rating now (it may change after the case).")
+    comment = serializers.CharField(help_text="The customer's words, never edited.")
+    improvement = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+    staff = NamedStaffOutput(allow_null=True, help_text="Who served the customer, if named.")
+
+
+class CaseCustomerOutput(serializers.Serializer):
+    name = serializers.CharField()
+    email = serializers.EmailField()
+
+
+class PersonOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.SerializerMethodField()
+    email = serializers.EmailField()
+
+    def get_name(self, user: AbstractUser) -> str:
+        return user.get_full_name() or user.get_username()
+
+
+class CaseNoteOutput(serializers.ModelSerializer):
+    author = PersonOutput(read_only=True, allow_null=True, help_text="Null for a note added through the API.")
+
+    class Meta:
+        model = CaseNote
+        fields = ["id", "author", "text", "created_at"]
+        read_only_fields = fields
+
+
+class CaseOutput(serializers.ModelSerializer):
+    feedback = CaseFeedbackOutput(read_only=True)
+    customer = CaseCustomerOutput(source="feedback.customer", read_only=True)
+    assignee = PersonOutput(read_only=True, allow_null=True)
+    overdue = serializers.BooleanField(
+        source="is_overdue", read_only=True, help_text="Open, past its deadline, with no response yet."
+    )
+    notes = CaseNoteOutput(many=True, read_only=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "status",
+            "original_rating",
+            "feedback",
+            "customer",
+            "assignee",
+            "opened_at",
+            "deadline",
+            "overdue",
+            "first_response_at",
+            "resolved_at",
+            "resolution",
+            "follow_up_sent_at",
+            "notes",
+        ]
+        read_only_fields = fields
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class AssigneeField(serializers.PrimaryKeyRelatedField):
+    """A user id among the owners and managers of the key's business."""
+
+    default_error_messages = {
+        "does_not_exist": "User {pk_value} is not an owner or manager of this business.",
+        "incorrect_type": "Send the user id of an owner or manager of this business (a number), or null.",
+    }
+
+    def get_queryset(self):
+        business: Business | None = self.context.get("business")
+        return User.objects.filter(memberships__business=business, is_active=True).distinct()
+
+
+class CasePatchInput(serializers.Serializer):
+    """Work a case: change its status or assignee, record the resolution, add a note."""
+
+    status = serializers.ChoiceField(choices=Case.Status.choices, required=False)
+    assignee = AssigneeField(
+        required=False, allow_null=True, help_text="The user id of an owner or manager of the business, or null."
+    )
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=5000,
+        write_only=True,
+        help_text="Adds a note to the case (notes are never edited).",
+    )
+    resolution = serializers.CharField(
+        required=False, allow_blank=True, max_length=5000, help_text="How it was resolved; required to resolve."
+    )

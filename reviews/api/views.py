@@ -1,0 +1,114 @@
+"""Reviews and complaint cases through the API: list, show one, moderate or work it with PATCH.
+
+Every query is scoped to the key's business (another business's object answers 404) and every
+change goes through the services, with the key named as the actor in the moderation log.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from businesses.api.views import BusinessScopedMixin
+from reviews.api.filters import CaseFilter, ReviewFilter
+from reviews.api.serializers import CaseOutput, CasePatchInput, ReviewOutput, ReviewPatchInput
+from reviews.models import Case, Review
+from reviews.services.cases import case_update
+from reviews.services.moderation import Actor, review_feature, review_publish, review_reject, review_reply
+
+BAD_INPUT = OpenApiResponse(description="Invalid input: the JSON names each bad field and what to send instead.")
+
+
+class ReviewViewSet(BusinessScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Reviews of the key's business (consented feedback), newest first, every status unless filtered."""
+
+    serializer_class = ReviewOutput
+    filterset_class = ReviewFilter
+
+    def get_queryset(self):
+        return (
+            Review.objects.filter(business=self.business)
+            .select_related("feedback__staff")
+            .order_by("-created_at", "-id")
+        )
+
+    @extend_schema(summary="List reviews, newest first (`?status=pending|published|rejected`)")
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(summary="One review")
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Moderate a review: publish, reject for a content-policy reason, reply, feature",
+        description=(
+            "Rejecting requires a `rejection_reason` from the content policy (the enum lists them); "
+            "the rating is never a reason. An empty `reply` removes the public reply. "
+            "Every change is recorded in the review's moderation log under the API key's name."
+        ),
+        request=ReviewPatchInput,
+        responses={200: ReviewOutput, 400: BAD_INPUT},
+    )
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        review = self.get_object()
+        patch = ReviewPatchInput(data=request.data, context={"review": review})
+        patch.is_valid(raise_exception=True)
+        _moderate(review, patch.validated_data, Actor(label=f"API key {request.auth.name}"))
+        return Response(ReviewOutput(self.get_queryset().get(pk=review.pk)).data)
+
+
+@transaction.atomic
+def _moderate(review: Review, changes: dict, actor: Actor) -> None:
+    """One PATCH, all or nothing: each change through its moderation service (each logs its step)."""
+    if changes.get("status") == Review.Status.PUBLISHED:
+        review_publish(review=review, actor=actor)
+    elif "rejection_reason" in changes:
+        review_reject(review=review, reason=changes["rejection_reason"], actor=actor)
+    if "reply" in changes:
+        review_reply(review=review, text=changes["reply"], actor=actor)
+    if "featured" in changes:
+        review_feature(review=review, featured=changes["featured"], actor=actor)
+
+
+class CaseViewSet(BusinessScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Complaint cases of the key's business: open ones first by deadline, then the latest resolved."""
+
+    serializer_class = CaseOutput
+    filterset_class = CaseFilter
+
+    def get_queryset(self):
+        return (
+            Case.objects.filter(business=self.business)
+            .select_related("feedback__customer", "feedback__staff", "assignee")
+            .prefetch_related("notes__author")
+            .order_by(F("resolved_at").desc(nulls_first=True), "deadline", "id")
+        )
+
+    @extend_schema(summary="List complaint cases (`?status=open|contacted|resolved`, `?overdue=true`)")
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(summary="One complaint case, with its notes")
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Work a case: status, assignee, resolution, a new note",
+        description=(
+            "Resolving needs a `resolution` (in the same call or before). The first note or status change "
+            "counts as the first response. `assignee` is the user id of an owner or manager of the business."
+        ),
+        request=CasePatchInput,
+        responses={200: CaseOutput, 400: BAD_INPUT},
+    )
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        case = self.get_object()
+        patch = CasePatchInput(data=request.data, context={"business": self.business})
+        patch.is_valid(raise_exception=True)
+        case_update(case=case, actor=None, **patch.validated_data)
+        return Response(CaseOutput(self.get_queryset().get(pk=case.pk)).data)
