@@ -14,6 +14,7 @@ admin.site.index_title = "Your business"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("admin/dashboard/", include("insights.dashboard_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_router")),
     path("anymail/", include("anymail.urls")),
@@ -21,5 +22,6 @@ urlpatterns = [
     path("b/", include("showcase.urls")),
     path("sitemap.xml", sitemap, {"sitemaps": {"showcase": ShowcaseSitemap}}, name="sitemap"),
     path("", include("feedback.urls")),
+    path("", include("insights.urls")),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -1,0 +1,73 @@
+"""Everything the owner's dashboard shows, read with a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.utils import timezone
+
+from businesses.models import Business
+from insights import metrics
+from insights.charts import Point, bar_chart, line_chart
+from reviews.models import Case
+
+WEEKS = 12
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    business: Business
+    since: date
+    until: date
+    figures: metrics.Figures
+    internal: metrics.Figures
+    complaints: dict
+    open_cases: int
+    overdue_cases: int
+    staff: list[dict]
+    weeks: list[dict]
+
+    @property
+    def charts(self) -> dict:
+        labels = [date.fromisoformat(week["week"]).strftime("%-d %b") for week in self.weeks]
+        series = {
+            key: [Point(label, week[key]) for label, week in zip(labels, self.weeks, strict=True)]
+            for key in ("average_rating", "response_rate", "requests_sent")
+        }
+        rates = [
+            Point(point.label, None if point.value is None else round(100 * point.value, 1))
+            for point in series["response_rate"]
+        ]
+        distribution = [Point(f"{stars}★", self.figures.distribution[str(stars)]) for stars in range(1, 6)]
+        return {
+            "rating": line_chart(series["average_rating"], maximum=5, title="Average rating by week"),
+            "response_rate": line_chart(rates, maximum=100, unit="%", title="Response rate by week"),
+            "volume": bar_chart(series["requests_sent"], title="Requests sent by week"),
+            "distribution": bar_chart(distribution, title="Ratings by number of stars"),
+        }
+
+
+def dashboard_for(*, business: Business, since: date, until: date) -> Dashboard:
+    start, end = metrics.period_bounds(business, since, until)
+    cases = Case.objects.filter(business=business)
+    return Dashboard(
+        business=business,
+        since=since,
+        until=until,
+        figures=metrics.figures(business=business, start=start, end=end),
+        internal=metrics.figures(business=business, start=start, end=end, internal=True),
+        complaints=metrics.complaint_figures(business=business, start=start, end=end),
+        open_cases=cases.open().count(),
+        overdue_cases=cases.overdue().count(),
+        staff=metrics.staff_table(business=business, start=start, end=end),
+        weeks=metrics.weekly_series(business=business, weeks=WEEKS, until=until),
+    )
+
+
+def default_period(business: Business) -> tuple[date, date]:
+    """The last 30 days, today included, in the business's own time zone."""
+    from zoneinfo import ZoneInfo
+
+    today = timezone.localdate(timezone=ZoneInfo(business.timezone))
+    return today - timedelta(days=29), today

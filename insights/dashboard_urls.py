@@ -1,0 +1,8 @@
+from django.urls import path
+
+from insights import dashboard_views
+
+urlpatterns = [
+    path("", dashboard_views.dashboard, name="dashboard"),
+    path("feedback.csv", dashboard_views.feedback_csv, name="dashboard-feedback-csv"),
+]

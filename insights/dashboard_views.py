@@ -1,0 +1,110 @@
+"""The owner's dashboard: figures, charts and tables for one business, behind the admin login."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from businesses.models import Business
+from config.csv_safe import write_csv
+from feedback.models import Feedback
+from insights import metrics
+from insights.dashboard import dashboard_for, default_period
+
+MAX_DAYS = 3 * 366
+
+
+class PeriodForm(forms.Form):
+    business = forms.ModelChoiceField(queryset=Business.objects.none(), required=False, empty_label=None)
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, businesses, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["business"].queryset = businesses
+        if businesses.count() < 2:
+            self.fields["business"].widget = forms.HiddenInput()
+
+    def clean(self) -> dict:
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            self.add_error("since", "The start must be on or before the end.")
+        elif since and until and (until - since).days > MAX_DAYS:
+            self.add_error("since", "Choose a period of at most three years.")
+        return data
+
+
+def _period(request: HttpRequest) -> tuple[Business, date, date, PeriodForm]:
+    businesses = Business.objects.for_user(request.user).order_by("name")
+    form = PeriodForm(request.GET or None, businesses=businesses)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    business = data.get("business") or businesses.first()
+    if business is None:
+        raise Http404("You do not run a business here yet.")
+    default_since, default_until = default_period(business)
+    return business, data.get("since") or default_since, data.get("until") or default_until, form
+
+
+@staff_member_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    business, since, until, form = _period(request)
+    context = {
+        **admin.site.each_context(request),
+        "title": f"Dashboard — {business.name}",
+        "form": form,
+        "dashboard": dashboard_for(business=business, since=since, until=until),
+    }
+    return render(request, "insights/dashboard.html", context, status=400 if form.errors else 200)
+
+
+@staff_member_required
+@require_GET
+def feedback_csv(request: HttpRequest) -> HttpResponse:
+    """Every answer of the period (requests sent in it), formula-injection safe."""
+    business, since, until, _ = _period(request)
+    start, end = metrics.period_bounds(business, since, until)
+    answers = (
+        Feedback.objects.filter(business=business, request__sent_at__gte=start, request__sent_at__lt=end)
+        .select_related("customer", "staff", "request")
+        .order_by("submitted_at")
+    )
+    header = [
+        "submitted_at",
+        "rating",
+        "comment",
+        "idea",
+        "recommend_score",
+        "staff",
+        "customer_name",
+        "customer_email",
+        "display_name",
+        "consent_to_publish",
+        "internal",
+        "reference",
+    ]
+    rows = (
+        [
+            a.submitted_at,
+            a.rating,
+            a.comment,
+            a.improvement,
+            a.recommend_score,
+            a.staff.name if a.staff else "",
+            a.customer.name,
+            a.customer.email,
+            a.display_name,
+            a.consent_to_publish,
+            a.internal,
+            a.request.reference,
+        ]
+        for a in answers.iterator(chunk_size=2000)
+    )
+    return write_csv(rows, header, f"{business.slug}-feedback-{since}-{until}.csv")
