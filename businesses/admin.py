@@ -9,6 +9,7 @@ from rest_framework_api_key.models import APIKey
 
 from businesses.admin_scoping import BusinessScopedAdmin, business_roles
 from businesses.models import Business, BusinessAPIKey, Customer, Membership, StaffMember
+from showcase.cache import showcase_cache_invalidate
 
 OWNERS = frozenset({Membership.Role.OWNER})
 
@@ -34,7 +35,12 @@ class BusinessAdmin(BusinessScopedAdmin):
             {"fields": ["low_rating_threshold", "complaint_response_hours", "auto_publish", "showcase_enabled"]},
         ),
         ("Weekly wins email", {"fields": ["digest_weekday", "digest_hour"]}),
+        ("Webhooks", {"fields": ["webhook_url", "webhook_secret"], "classes": ["collapse"]}),
     ]
+
+    def save_model(self, request: HttpRequest, obj: Business, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        showcase_cache_invalidate(obj.pk)  # the public page shows the name, contact details and logo
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser

@@ -6,6 +6,7 @@ a parent), and the admin and the API scope every query by it.
 
 from __future__ import annotations
 
+import secrets
 import zoneinfo
 
 from django.conf import settings
@@ -88,6 +89,14 @@ class Business(models.Model):
     )
     showcase_enabled = models.BooleanField("public page on", default=True)
 
+    # Webhooks out: a signed POST on a new review and a new complaint case.
+    webhook_url = models.URLField(
+        blank=True, help_text="Receives a signed POST on review.created, review.published and case.opened."
+    )
+    webhook_secret = models.CharField(
+        max_length=64, blank=True, help_text="Signs each webhook (HMAC-SHA256). Filled in when left empty."
+    )
+
     # Weekly wins email, in the business's own time zone
     digest_weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.MONDAY)
     digest_hour = models.PositiveSmallIntegerField(default=9, validators=[MaxValueValidator(23)])
@@ -102,6 +111,10 @@ class Business(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.webhook_url and not self.webhook_secret:
+            self.webhook_secret = secrets.token_hex(32)
 
 
 class Membership(models.Model):

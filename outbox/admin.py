@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from outbox.models import OutboxEmail
+from outbox.models import OutboxEmail, WebhookDelivery
 
 
 @admin.register(OutboxEmail)
@@ -11,6 +11,18 @@ class OutboxEmailAdmin(admin.ModelAdmin):
     list_filter = ["status", "business"]
     search_fields = ["to", "subject", "key"]
     readonly_fields = [field.name for field in OutboxEmail._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """For operators (superusers): webhook deliveries, their attempts and last answers."""
+
+    list_display = ["event", "business", "url", "status", "attempts", "last_status_code", "created_at"]
+    list_filter = ["status", "event", "business"]
+    readonly_fields = [field.name for field in WebhookDelivery._meta.fields]
 
     def has_add_permission(self, request) -> bool:
         return False

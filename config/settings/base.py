@@ -161,18 +161,31 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
     # Every 30 s: owner and staff emails (complaint alerts, kudos, digests) that are due.
     "sweep-outbox": {"task": "outbox.tasks.sweep_outbox", "schedule": 30.0, "options": {"expires": 25}},
+    # Every 30 s: webhook deliveries that are due (first attempts missed, retries with back-off).
+    "sweep-webhooks": {"task": "outbox.tasks.sweep_webhooks", "schedule": 30.0, "options": {"expires": 25}},
     # Every minute: remind whoever handles a complaint that is past its deadline (once per case).
     "remind-overdue-cases": {
         "task": "reviews.tasks.remind_overdue_cases",
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # At :00, :15, :30 and :45 UTC: the weekly wins email of each business whose local digest weekday
+    # and hour have come. Once a week each: the week is claimed per business, whatever runs it.
+    "send-due-digests": {
+        "task": "insights.tasks.send_due_digests",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 840},
+    },
+    # Every 10 minutes: each named staff member's waiting kudos in one email, at most one a day each.
+    "send-kudos": {"task": "insights.tasks.send_kudos", "schedule": 600.0, "options": {"expires": 540}},
 }
 
 # --- Feedback requests ----------------------------------------------------------------------
 # A sender that holds a request longer than this is presumed dead; the sweep retries the send.
 FEEDBACK_SEND_LEASE_SECONDS = env.int("FEEDBACK_SEND_LEASE_SECONDS", 120, minimum=5)
 FEEDBACK_SEND_MAX_ATTEMPTS = 8
+# Webhooks to private or loopback addresses are refused (SSRF) unless this is on.
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", False)
 # How long a customer may change an answer through their link.
 FEEDBACK_EDIT_DAYS = 7
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from businesses.models import Business
 from feedback.models import Feedback
 from outbox.services import outbox_email_queue
+from outbox.webhooks import webhook_queue
 from reviews import emails
 from reviews.models import Case, CaseNote
 
@@ -42,7 +43,20 @@ def case_open_if_low(*, feedback: Feedback) -> Case | None:
         outbox_email_queue(
             key=f"case-opened:{case.pk}:{user.pk}", business=business, message=emails.case_opened_email(case, user)
         )
+    webhook_queue(business=business, event="case.opened", key=f"case.opened:{case.pk}", data=case_webhook_data(case))
     return case
+
+
+def case_webhook_data(case: Case) -> dict:
+    feedback = case.feedback
+    return {
+        "id": case.pk,
+        "rating": feedback.rating,
+        "comment": feedback.comment,
+        "deadline": case.deadline,
+        "customer": {"name": feedback.customer.name, "email": feedback.customer.email},
+        "staff": feedback.staff.name if feedback.staff else None,
+    }
 
 
 def business_people(business: Business) -> list[AbstractUser]:
