@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -60,7 +61,11 @@ class Env:
         scheme, sep, rest = value.partition("://")
         if not sep or scheme not in schemes or (not rest and scheme not in LOCATIONLESS_SCHEMES):
             allowed = ", ".join(f"{s}://" for s in schemes)
-            raise ImproperlyConfigured(f"{name} must be a URL starting with {allowed}; got {value!r}.")
+            raise ImproperlyConfigured(f"{name} must be a URL starting with {allowed}; got {_redacted(value)!r}.")
+        try:
+            urlsplit(value).port  # noqa: B018  (reading it validates it)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name} has a port that is not a number; got {_redacted(value)!r}.") from None
         return value
 
     def database(self, name: str, default: str) -> dict[str, Any]:
@@ -76,7 +81,7 @@ class Env:
         try:
             return parse(url)
         except (ValueError, KeyError, ImproperlyConfigured) as error:
-            raise ImproperlyConfigured(f"{name} could not be read ({error}); got {url!r}.") from error
+            raise ImproperlyConfigured(f"{name} could not be read ({error}); got {_redacted(url)!r}.") from error
 
     def _parse(self, name: str, default: Any, parse: Callable[[str], T], expected: str) -> T:
         if not self.is_set(name):
@@ -101,3 +106,13 @@ def _parse_bool(value: str) -> bool:
 
 def _parse_list(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, so an error message never puts a secret in the logs."""
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, location = rest.rpartition("@")
+    user, colon, _password = userinfo.partition(":")
+    if not (sep and at and colon):
+        return url
+    return f"{scheme}://{user}:***@{location}"

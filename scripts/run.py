@@ -56,22 +56,30 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+    failed = []
     try:
         if wait_until_healthy(processes, lambda: stop_requested):
             print_banner(demo)
         while not stop_requested and all(process.poll() is None for process in processes.values()):
             time.sleep(0.3)
-        for name, process in processes.items():
-            if process.poll() is not None and not stop_requested:
-                print(f"\n{name} stopped unexpectedly (exit code {process.returncode}); stopping the rest.", flush=True)
+        failed = [name for name, process in processes.items() if process.poll() is not None and not stop_requested]
+        for name in failed:
+            code = processes[name].returncode
+            print(f"\n{name} stopped unexpectedly (exit code {code}); stopping the rest.", flush=True)
     finally:
         stop(processes)
     print("Raves stopped.", flush=True)
-    return 0
+    # A supervisor or a script calling `make run` must see that it did not end by request.
+    return 1 if failed else 0
 
 
 def manage(*args: str) -> str:
-    return subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    result = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, capture_output=True, text=True)
+    if result.returncode != 0:
+        # The output is captured to print it tidily; on failure it is the only explanation there is.
+        print(result.stdout + result.stderr, end="", file=sys.stderr, flush=True)
+        raise SystemExit(f"manage.py {args[0]} failed (exit code {result.returncode}); see the messages above.")
+    return result.stdout
 
 
 def start(command: list[str]) -> subprocess.Popen:
