@@ -13,6 +13,7 @@ from businesses.models import StaffMember
 from feedback.models import Feedback
 from reviews.flags import content_flags
 from reviews.models import ModerationLogEntry, Review
+from showcase.cache import showcase_cache_invalidate
 
 Status = Review.Status
 Action = ModerationLogEntry.Action
@@ -40,7 +41,8 @@ def review_sync(*, feedback: Feedback) -> Review | None:
     down. An edit sends a published review back to moderation only when it raises a new flag.
     The rating plays no part in any of this.
     """
-    review = Review.objects.filter(feedback=feedback).first()
+    # Locked like every moderation step, so a moderator's concurrent publish cannot be overwritten.
+    review = Review.objects.select_for_update().filter(feedback=feedback).first()
     if feedback.internal or not feedback.consent_to_publish:
         if review is not None and not _is_withdrawn(review):
             _transition(
@@ -82,13 +84,23 @@ def _is_team_member(feedback: Feedback) -> bool:
     return StaffMember.objects.filter(business=feedback.business, email__iexact=feedback.customer.email).exists()
 
 
+def review_publish_refusal(review: Review) -> str:
+    """Why `review` may not be published ("" when it may): only with the customer's consent, never internal."""
+    feedback = review.feedback
+    if feedback.internal:
+        return "Feedback from an internal customer is never published."
+    if not feedback.consent_to_publish:
+        return "The customer withdrew their consent; this review cannot be published."
+    return ""
+
+
 @transaction.atomic
 def review_publish(*, review: Review, actor: Actor) -> Review:
     """Publish a review (from pending or rejected). Publishing twice changes nothing."""
     review = _locked(review)
     if review.status != Status.PUBLISHED:
-        if _is_withdrawn(review):
-            raise ValidationError({"status": "The customer withdrew their consent; this review cannot be published."})
+        if refusal := review_publish_refusal(review):
+            raise ValidationError({"status": refusal})
         _transition(review, Status.PUBLISHED, Action.PUBLISHED, actor)
     return review
 
@@ -116,16 +128,19 @@ def review_reply(*, review: Review, text: str, actor: Actor) -> Review:
         review.reply, review.replied_at, review.replied_by = text, timezone.now() if text else None, actor.user
         review.save(update_fields=["reply", "replied_at", "replied_by"])
         _log(review, Action.REPLIED, review.status, review.status, actor)
+        showcase_cache_invalidate(review.business_id)
     return review
 
 
 @transaction.atomic
 def review_feature(*, review: Review, featured: bool, actor: Actor) -> Review:
+    """Feature a review on the public page, or stop featuring it."""
     review = _locked(review)
     if review.featured != featured:
         review.featured = featured
         review.save(update_fields=["featured"])
         _log(review, Action.FEATURED if featured else Action.UNFEATURED, review.status, review.status, actor)
+        showcase_cache_invalidate(review.business_id)
     return review
 
 
@@ -140,6 +155,7 @@ def _transition(review: Review, to_status: str, action: str, actor: Actor, *, re
         review.published_at = timezone.now()
     review.save(update_fields=["status", "rejection_reason", "published_at"])
     _log(review, action, from_status, to_status, actor, reason=reason)
+    showcase_cache_invalidate(review.business_id)
 
 
 def _log(review: Review, action: str, from_status: str, to_status: str, actor: Actor, *, reason: str = "") -> None:

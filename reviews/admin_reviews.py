@@ -1,0 +1,398 @@
+"""The owner's moderation queue: reviews, judged by their content, never by their rating.
+
+Scoped to the user's businesses by `BusinessScopedAdmin`. Every change goes through
+reviews/services/moderation.py, so each step is checked there and written to the moderation log:
+bulk publish, bulk reject (through a page that requires a content-policy reason), and from the
+change page the status, the public reply and the featured mark. The customer's words are shown as
+they wrote them and can't be edited; the moderation log is shown, never edited. Reviews come from
+customers only (no "add"); only an operator (superuser) may delete one, e.g. to erase a customer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet, TextField
+from django.db.models.functions import Cast
+from django.http import HttpRequest, HttpResponse
+from django.template.defaultfilters import linebreaks_filter
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.formats import localize
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.text import Truncator
+
+from businesses.admin_scoping import BusinessScopedAdmin
+from reviews.models import ModerationLogEntry, Review
+from reviews.services.moderation import (
+    Actor,
+    review_feature,
+    review_publish,
+    review_publish_refusal,
+    review_reject,
+    review_reply,
+)
+
+__all__ = ["ModerationLogInline", "ReviewAdmin"]
+
+Status = Review.Status
+EXCERPT_CHARS = 80
+REJECT_TEMPLATE = "admin/reviews/review/reject_selected_confirmation.html"
+REASON_REQUIRED = "Choose a content-policy reason: a review is rejected for what it says, never for its rating."
+
+
+def stars(rating: int) -> str:
+    return "★" * rating + "☆" * (5 - rating)
+
+
+def when(moment: datetime | None) -> str:
+    return localize(timezone.localtime(moment)) if moment else "—"
+
+
+def paragraphs(text: str) -> SafeString | str:
+    """The customer's text with its line breaks, escaped: shown as written."""
+    return linebreaks_filter(text, autoescape=True) if text else "—"
+
+
+def flag_labels(flags: list[str]) -> str:
+    labels = dict(Review.Flag.choices)
+    return ", ".join(labels.get(flag, flag) for flag in flags)
+
+
+# --- list filters ---------------------------------------------------------------------------------
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """Opens on the reviews awaiting moderation; "All" shows every status."""
+
+    title = "status"
+    parameter_name = "status"
+    ALL = "all"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        return [*Status.choices, (self.ALL, "All")]
+
+    def selected(self) -> str:
+        value = self.value()
+        return value if value in (*Status.values, self.ALL) else Status.PENDING
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Review]) -> QuerySet[Review]:
+        selected = self.selected()
+        return queryset if selected == self.ALL else queryset.filter(status=selected)
+
+    def choices(self, changelist):
+        # No "All" that removes the parameter: without it, the queue shows pending reviews.
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.selected() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+
+class FlagFilter(admin.SimpleListFilter):
+    title = "content flag"
+    parameter_name = "flag"
+    NONE = "none"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        return [*Review.Flag.choices, (self.NONE, "No flag")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Review]) -> QuerySet[Review]:
+        value = self.value()
+        if value == self.NONE:
+            return queryset.filter(flags=[])
+        if value in Review.Flag.values:
+            # The JSON text of the list, searched for the quoted flag: works on SQLite and PostgreSQL
+            # alike (JSON containment is PostgreSQL-only).
+            return queryset.annotate(flags_text=Cast("flags", TextField())).filter(flags_text__contains=f'"{value}"')
+        return queryset
+
+
+class RatingFilter(admin.SimpleListFilter):
+    title = "rating"
+    parameter_name = "rating"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        return [(str(rating), stars(rating)) for rating in range(5, 0, -1)]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Review]) -> QuerySet[Review]:
+        value = self.value()
+        if value in {str(rating) for rating in range(1, 6)}:
+            return queryset.filter(feedback__rating=int(value))
+        return queryset
+
+
+# --- forms ----------------------------------------------------------------------------------------
+
+
+class RejectionForm(forms.Form):
+    rejection_reason = forms.ChoiceField(
+        label="Content-policy reason",
+        choices=[("", "---------"), *Review.RejectionReason.choices],
+        error_messages={"required": REASON_REQUIRED},
+    )
+
+
+class ReviewModerationForm(forms.ModelForm):
+    """Status (with a content-policy reason to reject), public reply and featured mark.
+
+    The form never saves the review itself: `ReviewAdmin.save_model` hands the cleaned values to
+    the moderation services, which check and log each step.
+    """
+
+    class Meta:
+        model = Review
+        fields = ["status", "rejection_reason", "reply", "featured"]
+        widgets = {"reply": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {
+            "status": "A review is published or rejected for what it says, whatever its rating.",
+            "rejection_reason": "Required to reject: the content policy, never the rating.",
+            "reply": "Shown under the review on your public page. Leave empty for no reply.",
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if "status" in self.fields and self.instance.pk and self.instance.status != Status.PENDING:
+            # A moderated review is published or rejected; it goes back to the queue only on a customer's edit.
+            self.fields["status"].choices = [(status, status.label) for status in (Status.PUBLISHED, Status.REJECTED)]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        status, reason = cleaned.get("status"), cleaned.get("rejection_reason")
+        if status == Status.REJECTED and not reason:
+            self.add_error("rejection_reason", REASON_REQUIRED)
+        if status != Status.REJECTED:
+            cleaned["rejection_reason"] = ""
+        # self.instance still holds the stored values here (the form copies its own in _post_clean).
+        refusal = review_publish_refusal(self.instance) if self.instance.status != Status.PUBLISHED else ""
+        if status == Status.PUBLISHED and refusal:
+            self.add_error("status", refusal)
+        return cleaned
+
+
+# --- the moderation log ---------------------------------------------------------------------------
+
+
+class ModerationLogInline(admin.TabularInline):
+    """Who did what to the review, when, from which status to which, and why: shown, never edited."""
+
+    model = ModerationLogEntry
+    fields = ["when", "who", "action", "from_status", "to_status", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name = "moderation step"
+    verbose_name_plural = "moderation log"
+
+    # Shown only inside a review the user may already see (the parent admin checked).
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return True
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="when")
+    def when(self, entry: ModerationLogEntry) -> str:
+        return when(entry.created_at)
+
+    @admin.display(description="who")
+    def who(self, entry: ModerationLogEntry) -> str:
+        return entry.actor_label
+
+
+# --- the review admin -----------------------------------------------------------------------------
+
+
+@admin.register(Review)
+class ReviewAdmin(BusinessScopedAdmin):
+    form = ReviewModerationForm
+    list_display = [
+        "rating_stars",
+        "flag_list",
+        "staff",
+        "excerpt",
+        "display_name",
+        "verified",
+        "from_team_member",
+        "featured",
+        "status",
+        "created_at",
+        "business",
+    ]
+    list_display_links = ["rating_stars", "excerpt"]
+    list_filter = [StatusFilter, FlagFilter, RatingFilter, "feedback__staff", "featured", "business"]
+    list_select_related = ["feedback__staff", "feedback__customer", "business"]
+    search_fields = ["feedback__comment", "feedback__display_name", "feedback__customer__email"]
+    search_help_text = "Search the comment, the display name or the customer's email."
+    actions = ["publish_selected", "reject_selected"]
+    inlines = [ModerationLogInline]
+    fieldsets = [
+        (
+            "The customer’s words (as written; never edited)",
+            {
+                "fields": [
+                    "rating_stars",
+                    "comment",
+                    "improvement",
+                    "display_name",
+                    "customer_email",
+                    "staff",
+                    "submitted_at",
+                    "consent",
+                ]
+            },
+        ),
+        ("Flags and marks", {"fields": ["flag_list", "verified", "from_team_member"]}),
+        ("Moderation", {"fields": ["status", "rejection_reason", "featured", "published_at"]}),
+        ("Public reply", {"fields": ["reply", "replied_at", "replied_by"]}),
+        (None, {"fields": ["business"]}),
+    ]
+    readonly_fields = [
+        "rating_stars",
+        "comment",
+        "improvement",
+        "display_name",
+        "customer_email",
+        "staff",
+        "submitted_at",
+        "consent",
+        "flag_list",
+        "verified",
+        "from_team_member",
+        "published_at",
+        "replied_at",
+        "replied_by",
+        "business",
+    ]
+
+    # --- permissions --------------------------------------------------------------------------
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # reviews come from customers, through their link
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser
+
+    # --- columns and read-only fields ---------------------------------------------------------
+    @admin.display(description="rating", ordering="feedback__rating")
+    def rating_stars(self, review: Review) -> str:
+        return format_html('<span title="{} of 5">{}</span>', review.rating, stars(review.rating))
+
+    @admin.display(description="flags")
+    def flag_list(self, review: Review) -> str:
+        return flag_labels(review.flags) or "—"
+
+    @admin.display(description="served by", ordering="feedback__staff__name")
+    def staff(self, review: Review) -> str:
+        return str(review.feedback.staff or "—")
+
+    @admin.display(description="comment")
+    def excerpt(self, review: Review) -> str:
+        return Truncator(review.feedback.comment).chars(EXCERPT_CHARS) or "(no comment)"
+
+    @admin.display(description="display name", ordering="feedback__display_name")
+    def display_name(self, review: Review) -> str:
+        return review.feedback.display_name
+
+    @admin.display(description="comment")
+    def comment(self, review: Review) -> str:
+        return paragraphs(review.feedback.comment)
+
+    @admin.display(description="idea to do better")
+    def improvement(self, review: Review) -> str:
+        return paragraphs(review.feedback.improvement)
+
+    @admin.display(description="customer email")
+    def customer_email(self, review: Review) -> str:
+        return review.feedback.customer.email
+
+    @admin.display(description="submitted")
+    def submitted_at(self, review: Review) -> str:
+        return when(review.feedback.submitted_at)
+
+    @admin.display(description="consent to publish")
+    def consent(self, review: Review) -> str:
+        feedback = review.feedback
+        if not feedback.consent_to_publish:
+            return "Withdrawn by the customer."
+        return format_html("<p>“{}”</p><p>Given {}.</p>", feedback.consent_text, when(feedback.consent_at))
+
+    # --- the change page: every change through the services -----------------------------------
+    def save_model(self, request: HttpRequest, obj: Review, form: ReviewModerationForm, change: bool) -> None:
+        data, actor = form.cleaned_data, Actor.of(request.user)
+        review = Review.objects.get(pk=obj.pk)  # as stored: the form changed `obj` in memory only
+        try:
+            if data["status"] == Status.PUBLISHED:
+                review_publish(review=review, actor=actor)
+            elif data["status"] == Status.REJECTED:
+                review_reject(review=review, reason=data["rejection_reason"], actor=actor)
+            review_reply(review=review, text=data["reply"], actor=actor)
+            review_feature(review=review, featured=data["featured"], actor=actor)
+        except ValidationError as error:  # e.g. the customer withdrew their consent meanwhile
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+
+    # --- bulk actions -------------------------------------------------------------------------
+    def response_action(self, request: HttpRequest, queryset: QuerySet[Review]) -> HttpResponse | None:
+        # A forged id that is not a number would make the admin's own filter raise (a 500).
+        if not all(value.isdigit() for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)):
+            self.message_user(request, "Select reviews from the list.", messages.WARNING)
+            return None
+        return super().response_action(request, queryset)
+
+    @admin.action(description="Publish selected reviews", permissions=["change"])
+    def publish_selected(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
+        done, refused = self._each(request, queryset, lambda review, actor: review_publish(review=review, actor=actor))
+        self._report(request, "Published", done, refused)
+
+    @admin.action(description="Reject selected reviews…", permissions=["change"])
+    def reject_selected(self, request: HttpRequest, queryset: QuerySet[Review]) -> HttpResponse | None:
+        """Ask for a content-policy reason on a page of its own (like "delete selected"), then reject."""
+        form = RejectionForm(request.POST if request.POST.get("post") else None)
+        if form.is_valid():
+            reason = form.cleaned_data["rejection_reason"]
+            done, refused = self._each(
+                request, queryset, lambda review, actor: review_reject(review=review, reason=reason, actor=actor)
+            )
+            self._report(request, "Rejected", done, refused)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Reject the selected reviews",
+            "opts": self.model._meta,
+            "reviews": queryset.select_related("feedback"),
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        return TemplateResponse(request, REJECT_TEMPLATE, context)
+
+    def _each(
+        self, request: HttpRequest, queryset: QuerySet[Review], step: Callable[[Review, Actor], Review]
+    ) -> tuple[int, list[str]]:
+        """Run one moderation step on each review; (how many done, why the others were refused)."""
+        actor = Actor.of(request.user)
+        done, refused = 0, []
+        for review in queryset:
+            try:
+                step(review, actor)
+                done += 1
+            except ValidationError as error:
+                refused.append(f"{review}: {' '.join(error.messages)}")
+        return done, refused
+
+    def _report(self, request: HttpRequest, verb: str, done: int, refused: list[str]) -> None:
+        self.message_user(request, f"{verb} {done} review{'s' if done != 1 else ''}.", messages.SUCCESS)
+        for reason in refused:
+            self.message_user(request, reason, messages.WARNING)
