@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from businesses.models import StaffMember
 from feedback.models import Feedback
+from outbox.webhooks import webhook_queue
 from reviews.flags import content_flags
 from reviews.models import ModerationLogEntry, Review
 from showcase.cache import showcase_cache_invalidate
@@ -75,9 +76,27 @@ def _review_create_or_resubmit(feedback: Feedback, review: Review | None, flags:
     review.flags, review.status, review.rejection_reason = flags, Status.PENDING, ""
     review.save()
     _log(review, Action.SUBMITTED, previous, Status.PENDING, Actor(CUSTOMER))
+    if not previous:
+        _webhook(review, "review.created", key=f"review.created:{review.pk}")
     if feedback.business.auto_publish and not flags:
         _transition(review, Status.PUBLISHED, Action.AUTO_PUBLISHED, Actor(RAVES))
     return review
+
+
+def _webhook(review: Review, event: str, *, key: str) -> None:
+    feedback = review.feedback
+    data = {
+        "id": review.pk,
+        "status": review.status,
+        "rating": feedback.rating,
+        "comment": feedback.comment,
+        "display_name": feedback.display_name,
+        "staff": feedback.staff.name if feedback.staff else None,
+        "flags": review.flags,
+        "created_at": review.created_at,
+        "published_at": review.published_at,
+    }
+    webhook_queue(business=review.business, event=event, key=key, data=data)
 
 
 def _is_team_member(feedback: Feedback) -> bool:
@@ -154,12 +173,16 @@ def _transition(review: Review, to_status: str, action: str, actor: Actor, *, re
     if to_status == Status.PUBLISHED and review.published_at is None:
         review.published_at = timezone.now()
     review.save(update_fields=["status", "rejection_reason", "published_at"])
-    _log(review, action, from_status, to_status, actor, reason=reason)
+    entry = _log(review, action, from_status, to_status, actor, reason=reason)
     showcase_cache_invalidate(review.business_id)
+    if to_status == Status.PUBLISHED:
+        _webhook(review, "review.published", key=f"review.published:{review.pk}:{entry.pk}")
 
 
-def _log(review: Review, action: str, from_status: str, to_status: str, actor: Actor, *, reason: str = "") -> None:
-    ModerationLogEntry.objects.create(
+def _log(
+    review: Review, action: str, from_status: str, to_status: str, actor: Actor, *, reason: str = ""
+) -> ModerationLogEntry:
+    return ModerationLogEntry.objects.create(
         review=review,
         action=action,
         from_status=from_status,

@@ -126,3 +126,18 @@ def test_a_secret_is_made_when_a_url_is_set(business):
     business.webhook_url = "https://hooks.example.com/raves"
     business.full_clean()
     assert len(business.webhook_secret) == 64
+
+
+def test_a_consented_answer_queues_review_created_and_publishing_queues_review_published(business, receiver):
+    from reviews.models import Review
+    from reviews.services.moderation import Actor, review_publish
+
+    business.webhook_url, business.webhook_secret = receiver().url, "s3cret"
+    business.save()
+    request = FeedbackRequestFactory(business=business)
+    feedback = feedback_submit(
+        request_id=request.pk, answer=Answer(rating=5, comment="Lovely staff, great coffee", consent_to_publish=True)
+    )
+    assert list(WebhookDelivery.objects.values_list("event", flat=True)) == ["review.created"]
+    review_publish(review=Review.objects.get(feedback=feedback), actor=Actor("owner"))
+    assert sorted(WebhookDelivery.objects.values_list("event", flat=True)) == ["review.created", "review.published"]
