@@ -16,9 +16,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
 
@@ -119,6 +121,16 @@ class BusinessScopedAdmin(admin.ModelAdmin):
         if self.single_business_id(request) is not None:
             display = [name for name in display if name != "business"]
         return display
+
+    def response_action(self, request: HttpRequest, queryset: models.QuerySet):
+        # A forged id that is not a valid key would make the admin's own filter raise (a 500).
+        try:
+            for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
+                self.model._meta.pk.to_python(value)
+        except ValidationError:
+            self.message_user(request, "Select items from the list.", messages.WARNING)
+            return None
+        return super().response_action(request, queryset)
 
     # --- what may be done ---------------------------------------------------------------------
     def runs_a_business(self, request: HttpRequest) -> bool:

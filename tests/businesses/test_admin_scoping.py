@@ -635,3 +635,18 @@ def test_no_choice_on_any_scoped_add_form_belongs_to_another_business(
                 checked += 1
         assert_nothing_of_b([response])
     assert checked >= 3
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/businesses/staffmember/",
+        "/admin/businesses/customer/",
+        "/admin/feedback/feedbackrequest/",
+        "/admin/reviews/review/",
+        "/admin/reviews/case/",
+    ],
+)
+def test_a_forged_id_that_is_not_a_number_never_breaks_an_action(owner_client, url):
+    response = owner_client.post(url, {"action": "delete_selected", "_selected_action": ["1", "x'; DROP"]})
+    assert response.status_code in (200, 302)
