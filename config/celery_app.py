@@ -13,8 +13,13 @@ app.autodiscover_tasks()
 
 @app.on_configure.connect
 def _create_filesystem_broker_folders(sender: Celery, **kwargs) -> None:
-    """The embedded broker (no REDIS_URL) keeps its messages in folders that must exist."""
-    options = sender.conf.broker_transport_options or {}
+    """The embedded broker (no REDIS_URL) keeps its messages in folders that must exist.
+
+    Read from Django's settings: the app's own `conf` is still being built while this runs.
+    """
+    from django.conf import settings
+
+    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", None) or {}
     for key in ("data_folder_in", "data_folder_out", "control_folder"):
         if options.get(key):
             os.makedirs(options[key], exist_ok=True)

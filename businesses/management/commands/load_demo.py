@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from businesses.demo import demo_load
 from config.links import absolute_url, showcase_url
 from feedback.demo import demo_feedback_load
+from reviews.demo import demo_reviews_load
 
 
 class Command(BaseCommand):
@@ -13,6 +14,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         logins = demo_load()
         demo_feedback_load(business=logins.business)
+        demo_reviews_load(business=logins.business)
         self.stdout.write(self.style.SUCCESS(f"Demo business ready: {logins.business.name}"))
         self.stdout.write(f"Public page:  {showcase_url(logins.business)}")
         self.stdout.write(f"Admin:        {absolute_url('/admin/')}")
