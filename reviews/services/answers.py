@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from feedback.models import Feedback
+from insights.services.kudos import kudos_record
 from reviews.models import Case, RatingChange
 from reviews.services.cases import case_open_if_low
 from reviews.services.moderation import review_sync
@@ -17,3 +18,4 @@ def feedback_answer_recorded(*, feedback: Feedback, previous_rating: int | None)
         )
     case_open_if_low(feedback=feedback)
     review_sync(feedback=feedback)
+    kudos_record(feedback=feedback)

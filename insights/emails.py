@@ -1,0 +1,127 @@
+"""The weekly wins email and the kudos note, built by the shared builder.
+
+The figures are formatted here, once, so the plain-text and the HTML parts show the same strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.core.mail import EmailMultiAlternatives
+
+from businesses.models import StaffMember
+from config.emails import build_email, message_id, unsubscribe_headers
+
+if TYPE_CHECKING:
+    from insights.models import Kudos
+    from insights.services.digest import Digest
+
+NO_FIGURE = "—"
+
+
+@dataclass(frozen=True)
+class FigureRow:
+    label: str
+    this_week: str
+    week_before: str
+
+
+def digest_email(digest: Digest, staff: StaffMember, *, unsubscribe_url: str) -> EmailMultiAlternatives:
+    """To a staff member: the week's wins at their business, with a one-click way to stop them."""
+    business = digest.business
+    context = {
+        "digest": digest,
+        "week": digest.week,
+        "business": business,
+        "staff": staff,
+        "first_name": first_name(staff.name),
+        "rows": figure_rows(digest),
+        "more_saves": _more(digest.saves),
+        "more_ideas": _more(digest.ideas),
+        "unsubscribe_url": unsubscribe_url,
+    }
+    return build_email(
+        template="digest",
+        context=context,
+        to=[staff.email],
+        headers={
+            "Message-ID": message_id("digest", business.pk, digest.week.label, staff.pk),
+            **unsubscribe_headers(unsubscribe_url),
+        },
+    )
+
+
+def kudos_email(staff: StaffMember, kudos: Sequence[Kudos]) -> EmailMultiAlternatives:
+    """To a staff member: the customers who named them in a 4–5 star answer, in their own words."""
+    quotes = [
+        {"rating": item.feedback.rating, "comment": item.feedback.comment, "display_name": item.feedback.display_name}
+        for item in kudos
+    ]
+    context = {"staff": staff, "business": staff.business, "first_name": first_name(staff.name), "quotes": quotes}
+    return build_email(
+        template="kudos",
+        context=context,
+        to=[staff.email],
+        headers={"Message-ID": message_id("kudos", staff.pk, kudos[0].pk)},
+    )
+
+
+def figure_rows(digest: Digest) -> list[FigureRow]:
+    this, before = digest.figures, digest.figures_before
+    complaints, complaints_before = digest.complaints, digest.complaints_before
+    rows = [
+        FigureRow("Invitations sent", str(this.requests_sent), str(before.requests_sent)),
+        FigureRow("Response rate", percent(this.response_rate), percent(before.response_rate)),
+        FigureRow("Average rating", stars(this.average_rating), stars(before.average_rating)),
+        FigureRow("4–5 star answers (CSAT)", percent(this.csat), percent(before.csat)),
+    ]
+    if digest.business.ask_recommend_score or this.nps is not None or before.nps is not None:
+        rows.append(FigureRow("Recommend score (NPS)", recommend_score(this.nps), recommend_score(before.nps)))
+    minutes, minutes_before = (
+        complaints["median_minutes_to_first_response"],
+        complaints_before["median_minutes_to_first_response"],
+    )
+    return [
+        *rows,
+        FigureRow("Complaints opened", str(complaints["opened"]), str(complaints_before["opened"])),
+        FigureRow("Complaints turned around", str(complaints["resolved"]), str(complaints_before["resolved"])),
+        FigureRow("Median time to first response", duration(minutes), duration(minutes_before)),
+    ]
+
+
+def _more(rows: list[dict]) -> int:
+    """How many a section leaves out (its selector counts them all in `total`)."""
+    return rows[0]["total"] - len(rows) if rows else 0
+
+
+def first_name(name: str) -> str:
+    return name.split()[0] if name.strip() else "there"
+
+
+def percent(fraction: float | None) -> str:
+    return NO_FIGURE if fraction is None else f"{round(fraction * 100)}%"
+
+
+def stars(average: float | None) -> str:
+    """4.25 → "4.25 ★", 4.0 → "4 ★": as exact as the metrics, without trailing zeros."""
+    return NO_FIGURE if average is None else f"{average:.2f}".rstrip("0").rstrip(".") + " ★"
+
+
+def recommend_score(nps: float | None) -> str:
+    if nps is None:
+        return NO_FIGURE
+    return f"{nps:+.0f}" if round(nps) else "0"
+
+
+def duration(minutes: float | None) -> str:
+    """Minutes as a person says them: "42 min", "3 h 5 min", "2.5 days"."""
+    if minutes is None:
+        return NO_FIGURE
+    if minutes < 60:
+        return f"{round(minutes)} min"
+    if minutes < 48 * 60:
+        hours, rest = divmod(round(minutes), 60)
+        return f"{hours} h {rest} min" if rest else f"{hours} h"
+    return f"{minutes / 1440:.1f} days"
