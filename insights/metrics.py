@@ -81,7 +81,7 @@ def _figures_from(row: dict) -> Figures:
 
 def complaint_figures(*, business: Business, start: datetime, end: datetime) -> dict:
     """Complaints opened and turned around in the period, and how fast people answered them."""
-    cases = Case.objects.filter(business=business, opened_at__gte=start, opened_at__lt=end)
+    cases = Case.objects.filter(business=business, feedback__internal=False, opened_at__gte=start, opened_at__lt=end)
     waits = [
         (first - opened).total_seconds() / 60
         for opened, first in cases.filter(first_response_at__isnull=False).values_list("opened_at", "first_response_at")

@@ -100,3 +100,14 @@ def test_bad_dates_answer_400_naming_the_field(api_client, query, field):
 
 def test_metrics_need_an_api_key(client):
     assert client.get("/api/v1/metrics/").status_code == 401
+
+
+def test_complaints_from_internal_feedback_stay_out_of_the_complaint_figures(business):
+    from feedback.services.responses import Answer, feedback_submit
+    from insights.metrics import complaint_figures
+
+    for internal in (False, True):
+        request = FeedbackRequestFactory(business=business, internal=internal)
+        feedback_submit(request_id=request.pk, answer=Answer(rating=1))
+    start, end = period_bounds(business, (NOW - timedelta(days=400)).date(), (NOW + timedelta(days=400)).date())
+    assert complaint_figures(business=business, start=start, end=end)["opened"] == 1
