@@ -1,17 +1,26 @@
 """Charts drawn on the server as SVG: nothing to download, nothing from other sites, no script.
 
 Each chart comes with the numbers as a table in the page, for screen readers and for reading
-exact values.
+exact values. Every point sits in the middle of its own slot, so the same week lines up across
+the line and bar charts; each dot and bar carries a tooltip with its exact value.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 640, 220, 44, 28, 12
+# A narrow canvas with large text: the charts are drawn about 350–450 px wide, and the text must
+# stay readable (about 10–13 px) once scaled down on a phone.
+WIDTH, HEIGHT = 480, 240
+PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 48, 10, 14, 32
+FONT_SIZE = 14
+MAX_LABELS = 6
+LINE_COLOUR, BAR_COLOUR, TEXT_COLOUR, GRID_COLOUR = "#1d4ed8", "#d97706", "#475569", "#e2e8f0"
+PLOT_W, PLOT_H = WIDTH - PAD_LEFT - PAD_RIGHT, HEIGHT - PAD_TOP - PAD_BOTTOM
 
 
 @dataclass(frozen=True)
@@ -20,65 +29,89 @@ class Point:
     value: float | None
 
 
-def line_chart(points: list[Point], *, maximum: float, title: str, unit: str = "") -> SafeString:
-    """A line over weeks; weeks without a value leave a gap."""
-    plot_w, plot_h = WIDTH - PAD_LEFT - 8, HEIGHT - PAD_BOTTOM - PAD_TOP
-    step = plot_w / max(1, len(points) - 1)
+@dataclass(frozen=True)
+class _Scale:
+    ticks: list[float]
+    unit: str = ""
 
-    def xy(index: int, value: float) -> tuple[float, float]:
-        return PAD_LEFT + index * step, PAD_TOP + plot_h * (1 - (value / maximum if maximum else 0))
+    def y(self, value: float) -> float:
+        low, high = self.ticks[0], self.ticks[-1]
+        share = (value - low) / (high - low) if high > low else 0
+        return PAD_TOP + PLOT_H * (1 - min(1, max(0, share)))
 
+
+def line_chart(
+    points: list[Point], *, maximum: float, title: str, unit: str = "", minimum: float = 0, ticks: int = 4
+) -> SafeString:
+    """A line over weeks from `minimum` to `maximum`; weeks without a value leave a gap."""
+    scale = _Scale([minimum + (maximum - minimum) * n / ticks for n in range(ticks + 1)], unit)
     segments, current = [], []
     for index, point in enumerate(points):
         if point.value is None:
-            if current:
-                segments.append(current)
-            current = []
+            segments, current = segments + ([current] if current else []), []
         else:
-            current.append(xy(index, point.value))
-    if current:
-        segments.append(current)
-    paths = "".join(
-        f'<polyline points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in segment)}" fill="none" stroke="#1d4ed8" '
-        f'stroke-width="2.5"/>'
-        + "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="#1d4ed8"/>' for x, y in segment)
+            current.append((_x(index, len(points)), scale.y(point.value), point))
+    segments += [current] if current else []
+    body = "".join(
+        f'<polyline class="line" points="{" ".join(f"{x:.1f},{y:.1f}" for x, y, _ in segment)}" fill="none" '
+        f'stroke="{LINE_COLOUR}" stroke-width="2.5"/>'
+        + "".join(
+            f'<circle class="dot" cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{LINE_COLOUR}">'
+            f"<title>{escape(point.label)}: {_exact(point.value)}{escape(unit)}</title></circle>"
+            for x, y, point in segment
+        )
         for segment in segments
     )
-    return _frame(points, maximum, title, unit, paths, step)
+    return _frame(points, scale, title, body or _no_data())
 
 
-def bar_chart(points: list[Point], *, title: str) -> SafeString:
-    """Bars (counts), one per label."""
-    maximum = max([point.value or 0 for point in points] + [1])
-    plot_w, plot_h = WIDTH - PAD_LEFT - 8, HEIGHT - PAD_BOTTOM - PAD_TOP
-    slot = plot_w / max(1, len(points))
-    bars = "".join(
-        f'<rect x="{PAD_LEFT + index * slot + slot * 0.15:.1f}" '
-        f'y="{PAD_TOP + plot_h * (1 - (point.value or 0) / maximum):.1f}" width="{slot * 0.7:.1f}" '
-        f'height="{plot_h * (point.value or 0) / maximum:.1f}" fill="#d97706" rx="2"/>'
-        for index, point in enumerate(points)
-    )
-    return _frame(points, maximum, title, "", bars, slot, centred=True)
+def bar_chart(points: list[Point], *, title: str, show_values: bool = False) -> SafeString:
+    """Bars (counts), one per label, on a scale of round numbers; `show_values` writes each count on its bar."""
+    largest = max([point.value or 0 for point in points] + [0])
+    # Room above the tallest bar for its count.
+    scale = _Scale(_count_ticks(largest * 1.15 if show_values else largest))
+    slot = PLOT_W / max(1, len(points))
+    bars = []
+    for index, point in enumerate(points):
+        value = point.value or 0
+        top, x = scale.y(value), _x(index, len(points))
+        bars.append(
+            f'<rect class="bar" x="{x - slot * 0.35:.1f}" y="{top:.1f}" width="{slot * 0.7:.1f}" '
+            f'height="{PAD_TOP + PLOT_H - top:.1f}" fill="{BAR_COLOUR}" rx="2">'
+            f"<title>{escape(point.label)}: {_exact(value)}</title></rect>"
+        )
+        if show_values:
+            bars.append(_text(x, max(FONT_SIZE, top - 5), _number(value), "middle", "value"))
+    return _frame(points, scale, title, "".join(bars))
 
 
-def _frame(
-    points: list[Point], maximum: float, title: str, unit: str, body: str, step: float, centred: bool = False
-) -> SafeString:
-    plot_h = HEIGHT - PAD_BOTTOM - PAD_TOP
+def _x(index: int, count: int) -> float:
+    """The middle of the index-th of `count` equal slots across the plot."""
+    return PAD_LEFT + PLOT_W * (index + 0.5) / max(1, count)
+
+
+def _count_ticks(largest: float) -> list[float]:
+    """0 up to a round number at or above `largest`, in at most four whole steps (1, 2 or 5 × 10ⁿ)."""
+    if largest <= 0:
+        return [0, 1]
+    magnitude = 10 ** math.floor(math.log10(largest / 4))
+    step = max(1, next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= largest / 4))
+    return [step * n for n in range(math.ceil(largest / step) + 1)]
+
+
+def _frame(points: list[Point], scale: _Scale, title: str, body: str) -> SafeString:
     grid = "".join(
-        f'<line x1="{PAD_LEFT}" x2="{WIDTH - 8}" y1="{PAD_TOP + plot_h * (1 - fraction):.1f}" '
-        f'y2="{PAD_TOP + plot_h * (1 - fraction):.1f}" stroke="#e2e8f0"/>'
-        f'<text x="{PAD_LEFT - 6}" y="{PAD_TOP + plot_h * (1 - fraction) + 4:.1f}" text-anchor="end" '
-        f'font-size="11" fill="#475569">{_number(maximum * fraction)}{escape(unit)}</text>'
-        for fraction in (0, 0.5, 1)
+        f'<line class="grid" x1="{PAD_LEFT}" x2="{WIDTH - PAD_RIGHT}" y1="{scale.y(tick):.1f}" '
+        f'y2="{scale.y(tick):.1f}" stroke="{GRID_COLOUR}"/>'
+        + _text(PAD_LEFT - 6, scale.y(tick) + FONT_SIZE * 0.35, f"{_number(tick)}{escape(scale.unit)}", "end")
+        for tick in scale.ticks
     )
-    every = max(1, len(points) // 6)
-    offset = step / 2 if centred else 0
+    # Label the latest week, and every n-th one before it, so labels never run into each other.
+    every = math.ceil(len(points) / MAX_LABELS) or 1
     labels = "".join(
-        f'<text x="{PAD_LEFT + index * step + offset:.1f}" y="{HEIGHT - 8}" text-anchor="middle" font-size="11" '
-        f'fill="#475569">{escape(point.label)}</text>'
+        _text(_x(index, len(points)), HEIGHT - 10, escape(point.label), "middle")
         for index, point in enumerate(points)
-        if index % every == 0
+        if (len(points) - 1 - index) % every == 0
     )
     return mark_safe(  # noqa: S308 — every text inside is escaped above; numbers are formatted by us
         f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}" class="chart" '
@@ -86,5 +119,24 @@ def _frame(
     )
 
 
+def _text(x: float, y: float, text: str, anchor: str, css_class: str = "") -> str:
+    """An SVG text; `text` must already be escaped."""
+    css = f' class="{css_class}"' if css_class else ""
+    return (
+        f'<text{css} x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{FONT_SIZE}" '
+        f'fill="{TEXT_COLOUR}">{text}</text>'
+    )
+
+
+def _no_data() -> str:
+    return _text(PAD_LEFT + PLOT_W / 2, PAD_TOP + PLOT_H / 2, "No answers in these weeks yet", "middle", "empty")
+
+
 def _number(value: float) -> str:
-    return f"{value:.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
+    """An axis number: whole from 10 up, one decimal below."""
+    return f"{value:,.0f}" if value == int(value) or abs(value) >= 10 else f"{value:.1f}"
+
+
+def _exact(value: float) -> str:
+    """A value as the tables show it: up to two decimals, no trailing zeros."""
+    return f"{value:,.2f}".rstrip("0").rstrip(".")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -41,11 +42,38 @@ class Dashboard:
         ]
         distribution = [Point(f"{stars}★", self.figures.distribution[str(stars)]) for stars in range(1, 6)]
         return {
-            "rating": line_chart(series["average_rating"], maximum=5, title="Average rating by week"),
+            # Ratings run from 1 to 5 stars: an axis from 0 would squash every change into its top fifth.
+            "rating": line_chart(series["average_rating"], minimum=1, maximum=5, title="Average rating by week"),
             "response_rate": line_chart(rates, maximum=100, unit="%", title="Response rate by week"),
             "volume": bar_chart(series["requests_sent"], title="Requests sent by week"),
-            "distribution": bar_chart(distribution, title="Ratings by number of stars"),
+            "distribution": bar_chart(distribution, title="Ratings by number of stars", show_values=True),
         }
+
+    @property
+    def week_rows(self) -> list[dict]:
+        """The weekly figures with each week's Monday as a date, for the table under the charts."""
+        return [{**week, "monday": date.fromisoformat(week["week"])} for week in self.weeks]
+
+    @property
+    def first_response(self) -> str | None:
+        """The median time to first response on complaints, in the largest units that read well."""
+        minutes = self.complaints["median_minutes_to_first_response"]
+        return None if minutes is None else duration_label(minutes)
+
+
+def duration_label(minutes: float) -> str:
+    """'45 min', '1 h 52 min', '3 d 4 h': precise enough to act on, short enough for a card.
+
+    A no-break space ties each number to its unit, so a narrow card wraps between the pairs only.
+    """
+    minutes = round(minutes)
+    if minutes < 60:
+        return f"{minutes}\u00a0min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}\u00a0h {minutes}\u00a0min" if minutes else f"{hours}\u00a0h"
+    days, hours = divmod(hours, 24)
+    return f"{days}\u00a0d {hours}\u00a0h" if hours else f"{days}\u00a0d"
 
 
 def dashboard_for(*, business: Business, since: date, until: date) -> Dashboard:
@@ -67,7 +95,5 @@ def dashboard_for(*, business: Business, since: date, until: date) -> Dashboard:
 
 def default_period(business: Business) -> tuple[date, date]:
     """The last 30 days, today included, in the business's own time zone."""
-    from zoneinfo import ZoneInfo
-
     today = timezone.localdate(timezone=ZoneInfo(business.timezone))
     return today - timedelta(days=29), today

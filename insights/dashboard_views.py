@@ -22,8 +22,9 @@ MAX_DAYS = 3 * 366
 
 class PeriodForm(forms.Form):
     business = forms.ModelChoiceField(queryset=Business.objects.none(), required=False, empty_label=None)
-    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # A date input takes ISO dates only, whatever the language's own date format.
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, *args, businesses, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -49,7 +50,10 @@ def _period(request: HttpRequest) -> tuple[Business, date, date, PeriodForm]:
     if business is None:
         raise Http404("You do not run a business here yet.")
     default_since, default_until = default_period(business)
-    return business, data.get("since") or default_since, data.get("until") or default_until, form
+    since, until = data.get("since") or default_since, data.get("until") or default_until
+    # Without a chosen period the inputs show the one in use, not empty boxes.
+    form.initial = {"business": business.pk, "since": since, "until": until}
+    return business, since, until, form
 
 
 @staff_member_required
