@@ -150,3 +150,23 @@ class BusinessScopedAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return self.has_module_permission(request)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """A record shown inside its parent (a status history, a moderation log, notes): never added to,
+    edited or deleted here. Visible to whoever may see the parent, which the parent admin checked."""
+
+    extra = 0
+    can_delete = False
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return True
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from businesses.admin_scoping import BusinessScopedAdmin, scope_queryset
+from businesses.admin_scoping import BusinessScopedAdmin, ReadOnlyInline, scope_queryset
 from businesses.models import Business
 from config.csv_safe import write_csv
 from feedback.admin_forms import CustomerCsvUploadForm, FeedbackRequestAddForm
@@ -40,7 +40,7 @@ def _today() -> str:
     return timezone.localdate().isoformat()
 
 
-class FeedbackRequestEventInline(admin.TabularInline):
+class FeedbackRequestEventInline(ReadOnlyInline):
     """The request's status history: shown, never added to, edited or deleted here."""
 
     model = FeedbackRequestEvent
@@ -50,19 +50,6 @@ class FeedbackRequestEventInline(admin.TabularInline):
     can_delete = False
     verbose_name = "status change"
     verbose_name_plural = "status history"
-
-    # Shown only inside a request the user may already see (the parent admin checked).
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return True
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 class ReadOnlyRecordMixin:

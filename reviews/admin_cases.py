@@ -21,7 +21,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
-from businesses.admin_scoping import BusinessScopedAdmin
+from businesses.admin_scoping import BusinessScopedAdmin, ReadOnlyInline
 from reviews.models import Case, CaseNote, RatingChange
 from reviews.services.cases import case_follow_up_send, case_update
 
@@ -112,7 +112,7 @@ class CaseForm(forms.ModelForm):
         return data
 
 
-class CaseNoteInline(admin.TabularInline):
+class CaseNoteInline(ReadOnlyInline):
     """The case's notes: shown below the case, added through the “New note” field, never edited."""
 
     model = CaseNote
@@ -124,19 +124,6 @@ class CaseNoteInline(admin.TabularInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CaseNote]:
         return super().get_queryset(request).select_related("author")
-
-    # Shown only inside a case the user may already see (the parent admin checked).
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return True
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(Case)

@@ -28,7 +28,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 
-from businesses.admin_scoping import BusinessScopedAdmin
+from businesses.admin_scoping import BusinessScopedAdmin, ReadOnlyInline
 from reviews.models import ModerationLogEntry, Review
 from reviews.services.moderation import (
     Actor,
@@ -180,7 +180,7 @@ class ReviewModerationForm(forms.ModelForm):
 # --- the moderation log ---------------------------------------------------------------------------
 
 
-class ModerationLogInline(admin.TabularInline):
+class ModerationLogInline(ReadOnlyInline):
     """Who did what to the review, when, from which status to which, and why: shown, never edited."""
 
     model = ModerationLogEntry
@@ -190,19 +190,6 @@ class ModerationLogInline(admin.TabularInline):
     can_delete = False
     verbose_name = "moderation step"
     verbose_name_plural = "moderation log"
-
-    # Shown only inside a review the user may already see (the parent admin checked).
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return True
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     @admin.display(description="when")
     def when(self, entry: ModerationLogEntry) -> str:
