@@ -6,6 +6,7 @@ The rating summary counts EVERY rating received (published or not); only interna
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,11 +18,14 @@ from businesses.models import Business
 from feedback.models import Feedback
 from reviews.models import Review
 
+# The page's sorts ("newest" puts featured reviews first; the page says so), and the plain "latest"
+# of the widget and the public JSON, which have no room for such a note.
 SORTS = {
     "newest": ["-featured", "-published_at", "-id"],
     "highest": ["-feedback__rating", "-published_at", "-id"],
     "lowest": ["feedback__rating", "-published_at", "-id"],
 }
+LATEST = ["-published_at", "-id"]
 
 
 @dataclass(frozen=True)
@@ -61,26 +65,29 @@ def rating_summary(*, business: Business) -> RatingSummary:
     return RatingSummary(average, row["total"], {str(stars): row[str(stars)] for stars in range(1, 6)})
 
 
-def review_list_published(*, business: Business, stars: int | None = None, sort: str = "newest") -> QuerySet[Review]:
-    """Published reviews with what the page shows of them, in the chosen order.
+def review_ids_published(*, business: Business, stars: int | None = None, order: list[str] = LATEST) -> QuerySet:
+    """The ids of the published reviews, filtered and in `order`: something to count and slice into pages.
 
-    "newest" puts featured reviews first (the page says so); the other orders ignore featuring.
+    Only ids: ordering thousands of reviews is cheap on the review table alone, and the rows shown
+    are fetched afterwards, for one page only (`reviews_shown`).
     """
-    reviews = (
-        Review.objects.published()
-        .filter(business=business)
-        .select_related("feedback", "feedback__staff")
-        .order_by(*SORTS.get(sort, SORTS["newest"]))
-    )
-    return reviews.filter(feedback__rating=stars) if stars else reviews
+    reviews = Review.objects.published().filter(business=business)
+    if stars:
+        reviews = reviews.filter(feedback__rating=stars)
+    return reviews.order_by(*order).values_list("pk", flat=True)
+
+
+def reviews_shown(*, ids: QuerySet | list[int], order: list[str] = LATEST) -> list[Review]:
+    """The reviews of one page (`ids`: a slice of `review_ids_published`), with what is shown of them, in one query."""
+    return list(Review.objects.filter(pk__in=ids).select_related("feedback", "feedback__staff").order_by(*order))
 
 
 def staff_shoutouts(*, business: Business, since: datetime | None = None, limit: int = 5) -> list[dict]:
-    """Staff members customers named in 4–5 star answers since `since` (this month by default).
+    """Staff members customers named in 4–5 star answers since `since` (this month, in the business's time zone).
 
     First names only, most mentioned first: [{"name": "Maya", "mentions": 4}, …].
     """
-    since = since or timezone.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    since = since or month_start(business)
     rows = (
         Feedback.objects.filter(
             business=business,
@@ -95,3 +102,9 @@ def staff_shoutouts(*, business: Business, since: datetime | None = None, limit:
         .order_by("-mentions", "staff__name")[:limit]
     )
     return [{"name": (row["staff__name"].split() or [""])[0], "mentions": row["mentions"]} for row in rows]
+
+
+def month_start(business: Business) -> datetime:
+    """Midnight on the first of the current month where the business is."""
+    local = timezone.localtime(timezone.now(), zoneinfo.ZoneInfo(business.timezone))
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,9 +18,11 @@ from rest_framework.views import APIView
 from config.links import absolute_url
 from showcase.api.serializers import PublicReviewPageSerializer, PublicReviewSerializer, PublicSummarySerializer
 from showcase.cache import cached
-from showcase.selectors import business_get_public, rating_summary, review_list_published
+from showcase.selectors import rating_summary, review_ids_published, reviews_shown
+from showcase.views import public
 
 PAGE_SIZE = 20
+POSITIVE = re.compile(r"0*[1-9][0-9]{0,8}")
 MAX_PAGE_SIZE = 100
 
 
@@ -28,11 +31,12 @@ class PublicView(APIView):
     permission_classes = [AllowAny]
 
     def cached_json(self, request: HttpRequest, slug: str, name: str, build) -> HttpResponse:
-        business = business_get_public(slug=slug)
-        body = cached(business.pk, name, lambda: json.dumps(build(business)).encode())
-        etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+        business, fresh = public(slug)
+        body, etag = cached(business.pk, name, lambda: _with_etag(json.dumps(build(fresh())).encode()))
         response = get_conditional_response(request, etag=etag) or HttpResponse(body, content_type="application/json")
         response["ETag"] = etag
+        # Always, not only when the request has an Origin: a shared cache may hand this answer to any site.
+        response["Access-Control-Allow-Origin"] = "*"
         patch_cache_control(response, public=True, max_age=60)
         return response
 
@@ -41,7 +45,7 @@ class PublicSummaryView(PublicView):
     @extend_schema(
         summary="A business's rating over every rating received (internal feedback excluded)",
         responses=PublicSummarySerializer,
-        auth=[],
+        auth=[{}],  # an empty requirement: no key needed (an empty list would inherit the global key)
     )
     def get(self, request: HttpRequest, slug: str) -> HttpResponse:
         return self.cached_json(request, slug, "api:summary", _summary)
@@ -52,7 +56,7 @@ class PublicReviewsView(PublicView):
         summary="A business's published reviews, newest first",
         parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int, description="Up to 100.")],
         responses=PublicReviewPageSerializer,
-        auth=[],
+        auth=[{}],  # an empty requirement: no key needed (an empty list would inherit the global key)
     )
     def get(self, request: HttpRequest, slug: str) -> HttpResponse:
         page, page_size = (
@@ -64,17 +68,21 @@ class PublicReviewsView(PublicView):
         )
 
 
+def _with_etag(body: bytes) -> tuple[bytes, str]:
+    return body, f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+
+
 def _summary(business) -> dict:
     return rating_summary(business=business).as_dict()
 
 
 def _positive(value: str | None, default: int) -> int:
-    return int(value) if value and value.isdigit() and 0 < int(value) < 1_000_000 else default
+    """A positive whole number from the query string, else `default` (ASCII digits: "²".isdigit() is true)."""
+    return int(value) if value and POSITIVE.fullmatch(value) else default
 
 
 def _review_page(business, number: int, page_size: int) -> dict:
-    reviews = review_list_published(business=business).order_by("-published_at", "-id")
-    paginator = Paginator(reviews, page_size)
+    paginator = Paginator(review_ids_published(business=business), page_size)
     try:
         page = paginator.page(number)
     except EmptyPage:
@@ -91,5 +99,5 @@ def _review_page(business, number: int, page_size: int) -> dict:
         "count": paginator.count,
         "next": link(page.next_page_number()) if page.has_next() else None,
         "previous": link(page.previous_page_number()) if page.has_previous() else None,
-        "results": PublicReviewSerializer(page.object_list, many=True).data,
+        "results": PublicReviewSerializer(reviews_shown(ids=page.object_list), many=True).data,
     }

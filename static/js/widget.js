@@ -1,5 +1,8 @@
 /* Raves widget renderer: called with this business's data by /b/<slug>/widget.js.
-   Renders inside a closed Shadow DOM with textContent only; makes no request; never throws. */
+   Renders inside a Shadow DOM with textContent only; makes no request; never throws.
+   The shadow root is open: a closed one protects nothing from the host page's scripts (they run
+   first and could wrap attachShadow), and would hide the widget from testing and assistive tools.
+   The host page's styles cannot reach inside either way. */
 (function (data) {
   "use strict";
   try {
@@ -8,35 +11,43 @@
     var host = document.createElement("div");
     host.className = "raves-widget";
     script.parentNode.insertBefore(host, script.nextSibling);
-    var root = host.attachShadow ? host.attachShadow({ mode: "closed" }) : host;
+    var root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
     var el = function (tag, text, cls) {
       var node = document.createElement(tag);
       if (text !== undefined) node.textContent = text;
       if (cls) node.className = cls;
       return node;
     };
-    var stars = function (value) {
+    var stars = function (value, label) {
       var full = Math.round(value || 0);
-      return "\u2605\u2605\u2605\u2605\u2605".slice(0, full) + "\u2606\u2606\u2606\u2606\u2606".slice(full);
+      var node = el("span", "\u2605\u2605\u2605\u2605\u2605".slice(0, full) + "\u2606\u2606\u2606\u2606\u2606".slice(full), "stars");
+      if (label) {
+        node.setAttribute("role", "img");
+        node.setAttribute("aria-label", label);
+      } else {
+        node.setAttribute("aria-hidden", "true");
+      }
+      return node;
     };
     var style = el("style",
       ":host{all:initial;display:block}" +
       ".box{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;color:#0f172a;background:#fff;" +
-      "border:1px solid #cbd5e1;border-radius:10px;padding:12px 14px;max-width:420px}" +
+      "border:1px solid #cbd5e1;border-radius:10px;padding:12px 14px;max-width:420px;text-align:left}" +
       ".badge{display:flex;align-items:baseline;gap:8px;flex-wrap:wrap}" +
       ".avg{font-size:22px;font-weight:700}.stars{color:#b45309;letter-spacing:1px}" +
-      "ul{list-style:none;margin:10px 0 0;padding:0}li{border-top:1px solid #e2e8f0;padding:8px 0}" +
+      ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}" +
+      "ul{list-style:none;margin:10px 0 0;padding:0}li{border-top:1px solid #e2e8f0;padding:8px 0;overflow-wrap:anywhere}" +
       ".who{color:#475569;font-size:13px}a{color:#1d4ed8;font-weight:600}" +
       "a:focus-visible{outline:3px solid #1d4ed8;outline-offset:2px}");
     var box = el("section", undefined, "box");
     box.setAttribute("aria-label", "Customer reviews of " + data.name);
     var badge = el("div", undefined, "badge");
     if (data.count) {
-      badge.appendChild(el("span", String(data.average), "avg"));
-      var s = el("span", stars(data.average), "stars");
-      s.setAttribute("role", "img");
-      s.setAttribute("aria-label", data.average + " out of 5 stars");
-      badge.appendChild(s);
+      var average = Number(data.average).toFixed(1);
+      var avg = el("span", average, "avg");
+      avg.appendChild(el("span", " out of 5", "sr"));
+      badge.appendChild(avg);
+      badge.appendChild(stars(data.average));
       badge.appendChild(el("span", "from " + data.count + (data.count === 1 ? " rating" : " ratings")));
     } else {
       badge.appendChild(el("span", "No ratings yet"));
@@ -47,10 +58,7 @@
       for (var i = 0; i < data.reviews.length; i++) {
         var review = data.reviews[i];
         var item = el("li");
-        var r = el("span", stars(review.rating), "stars");
-        r.setAttribute("role", "img");
-        r.setAttribute("aria-label", review.rating + " out of 5 stars");
-        item.appendChild(r);
+        item.appendChild(stars(review.rating, review.rating + " out of 5 stars"));
         item.appendChild(el("div", review.text));
         item.appendChild(el("div", review.name, "who"));
         list.appendChild(item);
@@ -58,6 +66,7 @@
       box.appendChild(list);
     }
     var link = el("a", "Read all reviews of " + data.name);
+    link.appendChild(el("span", " (opens in a new tab)", "sr"));
     link.href = data.url;
     link.rel = "noopener";
     link.target = "_blank";
