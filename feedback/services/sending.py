@@ -44,7 +44,7 @@ def feedback_requests_claim(*, request_ids: Sequence[int], now: datetime | None 
     FeedbackRequest.objects.filter(
         Q(status=Status.QUEUED) | Q(status=Status.SENDING, lease_until__lt=now), id__in=list(request_ids)
     ).update(status=Status.SENDING, lease_until=now + send_lease(), claim=claim, attempts=F("attempts") + 1)
-    return claim, _claimed(claim, Status.SENDING)
+    return claim, _claimed(claim, Status.SENDING, request_ids)
 
 
 def feedback_reminders_claim(*, request_ids: Sequence[int], now: datetime | None = None) -> Claimed:
@@ -54,7 +54,7 @@ def feedback_reminders_claim(*, request_ids: Sequence[int], now: datetime | None
     FeedbackRequest.objects.filter(_reminder_is_due(now), id__in=list(request_ids)).update(
         lease_until=now + send_lease(), claim=claim
     )
-    return claim, _claimed(claim, Status.SENT)
+    return claim, _claimed(claim, Status.SENT, request_ids)
 
 
 def _reminder_is_due(now: datetime) -> Q:
@@ -71,9 +71,10 @@ def _reminder_is_due(now: datetime) -> Q:
     )
 
 
-def _claimed(claim: str, status: str) -> list[FeedbackRequest]:
+def _claimed(claim: str, status: str, request_ids: Sequence[int]) -> list[FeedbackRequest]:
+    # By primary key: `claim` has no index, and a status alone (SENT) matches most of the table.
     return list(
-        FeedbackRequest.objects.filter(claim=claim, status=status)
+        FeedbackRequest.objects.filter(id__in=list(request_ids), claim=claim, status=status)
         .select_related("business", "customer", "staff")
         .order_by("id")
     )
