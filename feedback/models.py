@@ -104,6 +104,9 @@ class FeedbackRequest(models.Model):
             models.Index(fields=["status", "expires_at"], name="feedbackrequest_expiry"),
             models.Index(fields=["customer", "created_at"], name="feedbackrequest_customer"),
             models.Index(fields=["business", "created_at"], name="feedbackrequest_business"),
+            # The metrics' cohort (insights.metrics): one business's requests sent in a period. Staff and
+            # id ride along so PostgreSQL reads the cohort from the index alone (benchmarks/insights.py).
+            models.Index(fields=["business", "internal", "sent_at", "staff", "id"], name="feedbackrequest_cohort"),
         ]
 
     def __str__(self) -> str:
@@ -174,7 +177,13 @@ class Feedback(models.Model):
     class Meta:
         ordering = ["-submitted_at"]
         verbose_name_plural = "feedback"
-        indexes = [models.Index(fields=["business", "internal", "submitted_at"], name="feedback_business_time")]
+        indexes = [
+            models.Index(fields=["business", "internal", "submitted_at"], name="feedback_business_time"),
+            # The answers the metrics join to their requests, read from the index alone (insights.metrics).
+            models.Index(
+                fields=["business", "request", "id", "rating", "recommend_score", "staff"], name="feedback_metrics"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.rating}★ from {self.display_name or 'a customer'}"

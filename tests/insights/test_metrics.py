@@ -111,3 +111,33 @@ def test_complaints_from_internal_feedback_stay_out_of_the_complaint_figures(bus
         feedback_submit(request_id=request.pk, answer=Answer(rating=1))
     start, end = period_bounds(business, (NOW - timedelta(days=400)).date(), (NOW + timedelta(days=400)).date())
     assert complaint_figures(business=business, start=start, end=end)["opened"] == 1
+
+
+def test_the_weekly_series_gives_each_local_week_the_same_figures_as_that_week_alone():
+    """Monday to Sunday in the business's zone, across the October clock change, in one grouped query."""
+    from insights.metrics import weekly_series
+    from tests.businesses.factories import BusinessFactory
+
+    business = BusinessFactory(timezone="America/New_York")
+    zone = ZoneInfo(business.timezone)
+    # Either side of the local midnights that start the weeks of 26 Oct, 2 Nov (clocks back on 1 Nov) and 16 Nov.
+    moments = [(2026, 10, 25, 23, 30), (2026, 10, 26, 0, 30), (2026, 11, 1, 23, 59), (2026, 11, 2, 0, 0)]
+    moments += [(2026, 11, 16, 0, 5), (2026, 11, 22, 23, 55)]
+    for index, moment in enumerate(moments):
+        sent = datetime(*moment, tzinfo=zone)
+        FeedbackFactory(request__business=business, request__sent_at=sent, rating=1 + index % 5, recommend_score=index)
+        FeedbackRequestFactory(business=business, sent_at=sent)
+    FeedbackFactory(
+        request__business=business, request__sent_at=datetime(2026, 11, 3, tzinfo=zone), request__internal=True
+    )
+
+    series = weekly_series(business=business, weeks=6, until=NOW.date())
+
+    assert [week["week"] for week in series] == [
+        f"2026-{day}" for day in ("10-12", "10-19", "10-26", "11-02", "11-09", "11-16")
+    ]
+    for week in series:
+        monday = datetime.fromisoformat(week["week"]).date()
+        start, end = period_bounds(business, monday, monday + timedelta(days=6))
+        assert week == {"week": week["week"], **figures(business=business, start=start, end=end).as_dict()}
+    assert [week["requests_sent"] for week in series] == [0, 2, 4, 2, 0, 4]
