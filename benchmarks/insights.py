@@ -25,11 +25,13 @@ This is a script, not a test: it prints figures and asserts only that query coun
 from __future__ import annotations
 
 import argparse
+import atexit
 import io
 import json
 import math
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -87,7 +89,9 @@ def ensure_database(url: str, *, rebuild: bool) -> None:
 def setup_django(url: str) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.pop("REDIS_URL", None)  # locmem cache; the Celery broker in a folder of our own
-    os.environ["RAVES_VAR_DIR"] = tempfile.mkdtemp(prefix="raves-bench-insights-")
+    var_dir = tempfile.mkdtemp(prefix="raves-bench-insights-")
+    atexit.register(shutil.rmtree, var_dir, ignore_errors=True)
+    os.environ["RAVES_VAR_DIR"] = var_dir
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"  # locmem email, fast hashing
     sys.path.insert(0, str(ROOT))
     import django
