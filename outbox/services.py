@@ -20,6 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from businesses.models import Business
+from config.smtp import send_and_record
 from outbox.models import OutboxEmail
 
 logger = logging.getLogger(__name__)
@@ -79,16 +80,22 @@ def outbox_emails_send(*, email_ids: Sequence[int]) -> int:
         attempts=F("attempts") + 1,
         lease_until=now + timedelta(seconds=settings.FEEDBACK_SEND_LEASE_SECONDS),
     )
-    emails = list(OutboxEmail.objects.filter(claim=claim, status=Status.SENDING).order_by("id"))
+    emails = list(OutboxEmail.objects.filter(id__in=list(email_ids), claim=claim, status=Status.SENDING).order_by("id"))
     sent = 0
     pending = list(emails)
     try:
         with get_connection() as connection:
             while pending:
                 email = pending[0]
-                connection.send_messages([_message(email)])
-                OutboxEmail.objects.filter(pk=email.pk, claim=claim).update(
-                    status=Status.SENT, sent_at=timezone.now(), claim="", lease_until=None, last_error=""
+                send_and_record(
+                    connection,
+                    _message(email),
+                    record=lambda email=email: OutboxEmail.objects.filter(pk=email.pk, claim=claim).update(
+                        status=Status.SENT, sent_at=timezone.now(), lease_until=None, last_error=""
+                    ),
+                    undo=lambda email=email: OutboxEmail.objects.filter(pk=email.pk, claim=claim).update(
+                        status=Status.SENDING, sent_at=None
+                    ),
                 )
                 sent += 1
                 pending.pop(0)

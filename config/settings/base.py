@@ -191,7 +191,11 @@ FEEDBACK_EDIT_DAYS = 7
 
 # --- Email ----------------------------------------------------------------------------------
 _email = env.email("EMAIL_URL", "consolemail://")
-EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+# SMTP goes through our subclass of Django's backend, which records each send before the
+# server's final answer (see config/smtp.py); the other schemes keep Django's backends.
+EMAIL_BACKEND = {"django.core.mail.backends.smtp.EmailBackend": "config.smtp.EmailBackend"}.get(
+    _email["EMAIL_BACKEND"], _email["EMAIL_BACKEND"]
+)
 EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
 EMAIL_PORT = _email.get("EMAIL_PORT") or 25
 EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""

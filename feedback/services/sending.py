@@ -19,9 +19,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import get_connection
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from config.smtp import send_and_record
 from feedback.emails import invitation_email
 from feedback.models import FeedbackRequest, FeedbackRequestEvent
 
@@ -103,11 +105,15 @@ def _send_batch(requests: list[FeedbackRequest], claim: str, *, reminder: bool) 
             while pending:
                 request = pending[0]
                 try:
-                    connection.send_messages([invitation_email(request, reminder=reminder)])
+                    send_and_record(
+                        connection,
+                        invitation_email(request, reminder=reminder),
+                        record=lambda request=request: _mark_sent(request, claim, reminder=reminder),
+                        undo=lambda request=request: _unmark_sent(request, claim, reminder=reminder),
+                    )
                 except smtplib.SMTPRecipientsRefused as error:
                     _mark_failed(request, claim, f"Recipient refused: {error.recipients}")
                 else:
-                    _mark_sent(request, claim, reminder=reminder)
                     sent += 1
                 pending.pop(0)
     except (smtplib.SMTPException, OSError) as error:
@@ -137,6 +143,30 @@ def _mark_sent(request: FeedbackRequest, claim: str, *, reminder: bool) -> None:
     )
     if updated:
         FeedbackRequestEvent.objects.create(request=request, status=changes["status"])
+
+
+def _unmark_sent(request: FeedbackRequest, claim: str, *, reminder: bool) -> None:
+    """The server refused a message after we recorded it as sent: back to claimed, history undone."""
+    now = timezone.now()
+    with transaction.atomic():
+        if reminder:
+            undone = FeedbackRequest.objects.filter(pk=request.pk, status=Status.REMINDED).update(
+                status=Status.SENT, reminded_at=None, reminder_due_at=now, claim=claim, lease_until=now + send_lease()
+            )
+        else:
+            undone = FeedbackRequest.objects.filter(pk=request.pk, status=Status.SENT).update(
+                status=Status.SENDING,
+                sent_at=None,
+                reminder_due_at=None,
+                expires_at=None,
+                claim=claim,
+                lease_until=now + send_lease(),
+            )
+        if undone:
+            step = Status.REMINDED if reminder else Status.SENT
+            last = request.events.filter(status=step).order_by("-id").first()
+            if last is not None:
+                last.delete()
 
 
 def _mark_failed(request: FeedbackRequest, claim: str, reason: str) -> None:

@@ -7,6 +7,7 @@ from insights.services.kudos import kudos_record
 from reviews.models import Case, RatingChange
 from reviews.services.cases import case_open_if_low
 from reviews.services.moderation import review_sync
+from showcase.cache import showcase_cache_invalidate
 
 
 def feedback_answer_recorded(*, feedback: Feedback, previous_rating: int | None) -> None:
@@ -19,3 +20,5 @@ def feedback_answer_recorded(*, feedback: Feedback, previous_rating: int | None)
     case_open_if_low(feedback=feedback)
     review_sync(feedback=feedback)
     kudos_record(feedback=feedback)
+    # Every rating counts in the public average, published or not.
+    showcase_cache_invalidate(feedback.business_id)

@@ -1,0 +1,89 @@
+"""SMTP sending that records a send at the one moment that makes a crash harmless.
+
+An SMTP server takes a message once the client has written its last byte (the lone "."); its
+"250 OK" comes after. A worker killed between the server taking the message and the database
+recording it would send it again when its lease runs out. So our connection calls a callback
+right after writing that last byte and before reading the answer: the send is committed while the
+server is still processing it. If the server then refuses the message, the caller undoes the record.
+
+`EMAIL_URL=smtp://…` selects this backend (see settings); other backends send, then record.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Callable
+
+from django.core.mail import EmailMessage
+from django.core.mail.backends import smtp
+from django.core.mail.backends.base import BaseEmailBackend
+
+
+class _RecordingMixin:
+    """`smtplib.SMTP.data`, with `on_transmitted()` called between the last byte and the reply."""
+
+    on_transmitted: Callable[[], None] | None = None
+
+    def data(self, msg):
+        self.putcmd("data")
+        code, reply = self.getreply()
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        if isinstance(msg, str):
+            msg = smtplib._fix_eols(msg).encode("ascii")
+        payload = smtplib._quote_periods(msg)
+        if payload[-2:] != b"\r\n":
+            payload += b"\r\n"
+        self.send(payload + b".\r\n")
+        if self.on_transmitted is not None:
+            self.on_transmitted()
+        return self.getreply()
+
+
+class RecordingSMTP(_RecordingMixin, smtplib.SMTP):
+    pass
+
+
+class RecordingSMTP_SSL(_RecordingMixin, smtplib.SMTP_SSL):  # noqa: N801 (smtplib's own naming)
+    pass
+
+
+class EmailBackend(smtp.EmailBackend):
+    """Django's SMTP backend on a connection that can record a send before the server's answer."""
+
+    @property
+    def connection_class(self):
+        return RecordingSMTP_SSL if self.use_ssl else RecordingSMTP
+
+
+def send_and_record(
+    backend: BaseEmailBackend, message: EmailMessage, *, record: Callable[[], None], undo: Callable[[], None]
+) -> None:
+    """Send `message` on an open `backend`, calling `record()` once it is handed over.
+
+    When sending fails after `record()` ran (the server refused the message it had taken), `undo()`
+    runs before the error propagates.
+    """
+    recorded = False
+
+    def once() -> None:
+        nonlocal recorded
+        if not recorded:
+            record()
+            recorded = True
+
+    connection = getattr(backend, "connection", None)
+    try:
+        if isinstance(connection, _RecordingMixin):
+            connection.on_transmitted = once
+            try:
+                backend.send_messages([message])
+            finally:
+                connection.on_transmitted = None
+        else:
+            backend.send_messages([message])
+        once()
+    except Exception:
+        if recorded:
+            undo()
+        raise

@@ -1,0 +1,85 @@
+"""The SMTP backend records a send after the message's last byte and before the server's answer."""
+
+import smtplib
+import socket
+import threading
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core.mail import EmailMessage
+
+from config.smtp import EmailBackend, send_and_record
+
+
+class Handler:
+    def __init__(self, answer: str) -> None:
+        self.answer, self.received, self.record_seen_before_answer = answer, [], threading.Event()
+        self.recorded = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.append(envelope.content)
+        # The client's record() has run by the time the server answers: it runs before the reply is read.
+        if self.recorded.wait(timeout=5):
+            self.record_seen_before_answer.set()
+        return self.answer
+
+
+@pytest.fixture
+def smtp_server():
+    servers = []
+
+    def start(answer: str = "250 OK"):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        handler = Handler(answer)
+        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        controller.start()
+        servers.append(controller)
+        return handler, EmailBackend(host="127.0.0.1", port=port, timeout=5)
+
+    yield start
+    for controller in servers:
+        controller.stop()
+
+
+def _message() -> EmailMessage:
+    return EmailMessage("Hello", "Body", "from@example.com", ["to@example.com"])
+
+
+def test_the_send_is_recorded_before_the_server_answers(smtp_server):
+    handler, backend = smtp_server()
+    calls = []
+    with backend:
+        send_and_record(
+            backend,
+            _message(),
+            record=lambda: (calls.append("record"), handler.recorded.set()),
+            undo=lambda: calls.append("undo"),
+        )
+    assert calls == ["record"]
+    assert handler.record_seen_before_answer.is_set()
+    assert len(handler.received) == 1
+
+
+def test_a_message_refused_after_it_was_recorded_is_undone(smtp_server):
+    handler, backend = smtp_server("554 5.7.1 Rejected")
+    calls = []
+    with backend, pytest.raises(smtplib.SMTPDataError):
+        send_and_record(
+            backend,
+            _message(),
+            record=lambda: (calls.append("record"), handler.recorded.set()),
+            undo=lambda: calls.append("undo"),
+        )
+    assert calls == ["record", "undo"]
+
+
+def test_other_backends_send_then_record(settings):
+    from django.core import mail
+    from django.core.mail import get_connection
+
+    calls = []
+    with get_connection("django.core.mail.backends.locmem.EmailBackend") as backend:
+        send_and_record(backend, _message(), record=lambda: calls.append("record"), undo=lambda: calls.append("undo"))
+    assert calls == ["record"] and len(mail.outbox) == 1
