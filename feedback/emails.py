@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.mail import EmailMultiAlternatives
 
 from config.emails import build_email, message_id, unsubscribe_headers
-from feedback.links import feedback_url, unsubscribe_url
+from feedback.links import feedback_url, star_url, unsubscribe_url
 from feedback.models import FeedbackRequest
 
 STARS = [(5, "Excellent"), (4, "Good"), (3, "Okay"), (2, "Poor"), (1, "Very poor")]
@@ -15,6 +15,7 @@ def invitation_email(request: FeedbackRequest, *, reminder: bool = False) -> Ema
     """The invitation (or its one reminder): one question, five one-click star links, unsubscribe."""
     business = request.business
     unsubscribe = unsubscribe_url(request)
+    link = feedback_url(request)
     context = {
         "request": request,
         "business": business,
@@ -22,8 +23,8 @@ def invitation_email(request: FeedbackRequest, *, reminder: bool = False) -> Ema
         "first_name": request.customer.first_name,
         "staff": request.staff,
         "reminder": reminder,
-        "feedback_url": feedback_url(request),
-        "star_links": [(rating, label, feedback_url(request, rating)) for rating, label in STARS],
+        "feedback_url": link,
+        "star_links": [(rating, label, star_url(link, rating)) for rating, label in STARS],
         "unsubscribe_url": unsubscribe,
     }
     headers = {
