@@ -10,7 +10,9 @@ trivial view and, right after it, each public answer (the showcase page, the pub
 the public summary JSON, the widget script) — in pairs, for several rounds, in one run, on one
 server — and prints requests per second and p99 latency (medians over the rounds), the share of
 the trivial view's rate (the median of each pair's ratio, so that a neighbour's load on this shared
-machine weighs on both sides of a pair alike), and how long one uncached page and JSON answer take.
+machine weighs on both sides of a pair alike), the server's CPU time per request (gunicorn's
+processes and our Redis, from /proc: hardly affected by other load) and the share it predicts,
+and how long one uncached page and JSON answer take.
 
 Target (issue 5): the showcase serves at least 60 % of the trivial view's rate, p99 under 50 ms.
 This is a script, not a test: it prints figures and asserts only that every answer was a 200.
@@ -48,7 +50,26 @@ TARGET_P99_MS = 50.0
 class Result:
     requests_per_second: float
     p99_ms: float
+    cpu_ms_per_request: float
     errors: str = ""
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time used so far by these processes (from /proc)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime and stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def server_pids(gunicorn: subprocess.Popen, redis: subprocess.Popen) -> list[int]:
+    """gunicorn's master and workers, and our Redis: the CPU one answer costs the server side."""
+    children = subprocess.run(["ps", "--ppid", str(gunicorn.pid), "-o", "pid="], capture_output=True, text=True)
+    return [gunicorn.pid, redis.pid, *(int(pid) for pid in children.stdout.split())]
 
 
 def free_port() -> int:
@@ -167,13 +188,16 @@ def start_gunicorn(env: dict, args: argparse.Namespace) -> tuple[subprocess.Pope
 LATENCY_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def wrk(url: str, *, connections: int, duration: int, threads: int = 2) -> Result:
+def wrk(url: str, *, connections: int, duration: int, pids: list[int], threads: int = 2) -> Result:
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", url]
+    cpu_before = cpu_seconds(pids)
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    cpu = cpu_seconds(pids) - cpu_before
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
     value, unit = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
     errors = "; ".join(line.strip() for line in output.splitlines() if "Non-2xx" in line or "Socket errors" in line)
-    return Result(rate, float(value) * LATENCY_UNITS[unit], errors)
+    return Result(rate, float(value) * LATENCY_UNITS[unit], 1000 * cpu / max(requests, 1), errors)
 
 
 def timed_get(url: str) -> float:
@@ -192,12 +216,13 @@ def main() -> None:
     parser.add_argument("--worker-class", default="sync")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--duration", type=int, default=3, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install -y wrk")
 
+    load = os.getloadavg()  # this machine is shared: say how busy it was
     workdir = Path(tempfile.mkdtemp(prefix="raves-bench-showcase-"))
     redis, gunicorn = None, None
     try:
@@ -235,9 +260,10 @@ def main() -> None:
             "widget script": f"{base}/b/{SLUG}/widget.js",
         }
 
+        pids = server_pids(gunicorn, redis)
         for url in urls.values():
             timed_get(url)
-            wrk(url, connections=args.connections, duration=2)  # warm every worker (its first request is slow)
+            wrk(url, connections=args.connections, duration=2, pids=pids)  # warm every worker (first requests are slow)
         cold = {}
         for name in ("showcase page", "public reviews JSON"):
             timings = []
@@ -251,17 +277,21 @@ def main() -> None:
         pairs: dict[str, list[tuple[Result, Result]]] = {name: [] for name in list(urls)[1:]}
         for round_number in range(1, args.rounds + 1):
             for name, url in list(urls.items())[1:]:
-                trivial = wrk(trivial_url, connections=args.connections, duration=args.duration)
-                answer = wrk(url, connections=args.connections, duration=args.duration)
+                trivial = wrk(trivial_url, connections=args.connections, duration=args.duration, pids=pids)
+                answer = wrk(url, connections=args.connections, duration=args.duration, pids=pids)
                 pairs[name].append((trivial, answer))
                 print(
                     f"  round {round_number}: {name:22} {answer.requests_per_second:6.0f} req/s, p99 "
-                    f"{answer.p99_ms:5.1f} ms | trivial {trivial.requests_per_second:6.0f} req/s, p99 "
-                    f"{trivial.p99_ms:5.1f} ms | {answer.requests_per_second / trivial.requests_per_second:4.0%}"
+                    f"{answer.p99_ms:5.1f} ms, {answer.cpu_ms_per_request:.2f} CPU ms | trivial "
+                    f"{trivial.requests_per_second:6.0f} req/s, p99 {trivial.p99_ms:5.1f} ms, "
+                    f"{trivial.cpu_ms_per_request:.2f} CPU ms | "
+                    f"{answer.requests_per_second / trivial.requests_per_second:4.0%}"
                     f"  {answer.errors} {trivial.errors}",
                     flush=True,
                 )
         report(trivial_name, pairs, cold, args, command)
+        start, end = (" ".join(f"{value:.1f}" for value in loads) for loads in (load, os.getloadavg()))
+        print(f"Load average (1, 5, 15 min) on this shared machine: {start} at the start, {end} at the end.")
     finally:
         for process in (gunicorn, redis):
             if process is not None and process.poll() is None:
@@ -274,24 +304,30 @@ def main() -> None:
 
 
 def report(trivial_name: str, pairs: dict[str, list[tuple[Result, Result]]], cold: dict, args, command) -> None:
+    def median(values) -> float:
+        return statistics.median(list(values))
+
     trivial_runs = [trivial for runs in pairs.values() for trivial, _ in runs]
     print()
     print(
         f"{args.reviews:,} published reviews; wrk -t2 -c{args.connections} -d{args.duration}s --latency; "
-        f"{args.rounds} rounds of (trivial, answer) pairs; medians"
+        f"{args.rounds} rounds of (trivial, answer) pairs; medians. CPU: gunicorn and Redis, per request."
     )
     print(f"gunicorn: {' '.join(Path(part).name if i == 0 else part for i, part in enumerate(command))}")
     print()
-    print("| answer | req/s | share of trivial | p99 | target met |")
-    print("|---|---:|---:|---:|---|")
-    rate = statistics.median(r.requests_per_second for r in trivial_runs)
-    print(f"| {trivial_name} | {rate:,.0f} | 100% | {statistics.median(r.p99_ms for r in trivial_runs):.1f} ms | — |")
+    print("| answer | req/s | share of trivial's req/s | p99 | server CPU per request | share by CPU | target met |")
+    print("|---|---:|---:|---:|---:|---:|---|")
+    rate, p99 = median(r.requests_per_second for r in trivial_runs), median(r.p99_ms for r in trivial_runs)
+    cpu = median(r.cpu_ms_per_request for r in trivial_runs)
+    print(f"| {trivial_name} | {rate:,.0f} | 100% | {p99:.1f} ms | {cpu:.2f} ms | 100% | — |")
     for name, runs in pairs.items():
-        rate = statistics.median(answer.requests_per_second for _, answer in runs)
-        p99 = statistics.median(answer.p99_ms for _, answer in runs)
-        share = statistics.median(answer.requests_per_second / trivial.requests_per_second for trivial, answer in runs)
+        rate = median(answer.requests_per_second for _, answer in runs)
+        p99 = median(answer.p99_ms for _, answer in runs)
+        cpu = median(answer.cpu_ms_per_request for _, answer in runs)
+        share = median(answer.requests_per_second / trivial.requests_per_second for trivial, answer in runs)
+        cpu_share = median(trivial.cpu_ms_per_request / answer.cpu_ms_per_request for trivial, answer in runs)
         met = "yes" if share >= TARGET_SHARE and p99 < TARGET_P99_MS else "NO"
-        print(f"| {name} | {rate:,.0f} | {share:.0%} | {p99:.1f} ms | {met} |")
+        print(f"| {name} | {rate:,.0f} | {share:.0%} | {p99:.1f} ms | {cpu:.2f} ms | {cpu_share:.0%} | {met} |")
     errors = {r.errors for runs in pairs.values() for pair in runs for r in pair if r.errors}
     if errors:
         print(f"\nwrk reported: {'; '.join(sorted(errors))}")

@@ -30,6 +30,15 @@ class PublicView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
+    def initial(self, request, *args, **kwargs) -> None:
+        """No key to read and JSON bytes to send: skip authentication and content negotiation (the hot path).
+
+        Permissions and throttles still apply; an error answer negotiates its renderer on its own.
+        """
+        self.format_kwarg = None
+        self.check_permissions(request)
+        self.check_throttles(request)
+
     def cached_json(self, request: HttpRequest, slug: str, name: str, build) -> HttpResponse:
         business, fresh = public(slug)
         body, etag = cached(business.pk, name, lambda: _with_etag(json.dumps(build(fresh())).encode()))
