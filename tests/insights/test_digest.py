@@ -494,3 +494,29 @@ def test_posting_twice_is_harmless_and_the_page_then_says_so(london, team):
 def test_a_forged_or_broken_link_is_not_found_and_changes_nothing(london, team, token):
     assert Client().post(f"/digest/unsubscribe/{token}/").status_code == 404
     assert all(staff.wants_digest for staff in london.staff.filter(active=True).exclude(pk=team["opted_out"].pk))
+
+
+def test_the_dashboard_and_the_metrics_api_give_the_digests_figures_for_its_week(time_machine, busy_week, client):
+    """One fixture, three readers: the digest (above), the metrics API and the dashboard agree."""
+    from tests.businesses.factories import api_key_for
+
+    time_machine.move_to(MONDAY.replace(hour=9), tick=False)
+    since, until = "2026-11-09", "2026-11-15"  # the digest's week, Monday to Sunday, London time
+    expected = {
+        "requests_sent": 6,
+        "responses": 4,
+        "response_rate": 0.6667,
+        "average_rating": 4.0,
+        "csat": 0.75,
+        "nps": 33.3,
+    }
+    api = client.get(
+        f"/api/v1/metrics/?since={since}&until={until}", HTTP_AUTHORIZATION=f"Api-Key {api_key_for(busy_week)}"
+    ).json()
+    assert {key: api[key] for key in expected} == expected
+
+    client.force_login(busy_week.memberships.first().user)
+    dashboard = client.get(f"/admin/dashboard/?since={since}&until={until}").context["dashboard"]
+    assert {key: getattr(dashboard.figures, key) for key in expected} == expected
+    assert dashboard.complaints["median_minutes_to_first_response"] == 60.0
+    assert (dashboard.complaints["opened"], dashboard.complaints["resolved"]) == (1, 1)
