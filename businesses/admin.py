@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib.admin import helpers
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.response import TemplateResponse
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
@@ -72,6 +76,37 @@ class CustomerAdmin(BusinessScopedAdmin):
     search_fields = ["email", "name", "external_id"]
     fields = ["business", "name", "email", "external_id", "opted_out_at"]
     date_hierarchy = "created_at"
+    actions = ["export_data", "erase_selected"]
+
+    @admin.action(description="Export selected customers' data (JSON)")
+    def export_data(self, request: HttpRequest, queryset) -> HttpResponse:
+        """Everything held about each selected customer, for a request to see their data."""
+        from feedback.services.privacy import customer_data_export
+
+        data = [customer_data_export(customer=customer) for customer in queryset.select_related("business")]
+        response = JsonResponse(data, safe=False, encoder=DjangoJSONEncoder, json_dumps_params={"indent": 2})
+        response["Content-Disposition"] = 'attachment; filename="customer-data.json"'
+        return response
+
+    @admin.action(description="Erase selected customers and all their feedback…")
+    def erase_selected(self, request: HttpRequest, queryset) -> HttpResponse | None:
+        """A customer's request to be forgotten: a confirmation page, then everything from them goes."""
+        from feedback.services.privacy import customers_erase
+
+        if request.POST.get("confirm") == "erase":
+            erased = customers_erase(customers=queryset)
+            self.message_user(request, f"Erased {erased} customer{'s' if erased != 1 else ''} and all their feedback.")
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Erase customers?",
+            "customers": queryset.annotate(
+                requests=Count("feedback_requests", distinct=True), answers=Count("feedback", distinct=True)
+            ),
+            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/businesses/customer/erase_confirmation.html", context)
 
 
 @admin.register(BusinessAPIKey)
