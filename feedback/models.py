@@ -88,6 +88,19 @@ class FeedbackRequest(models.Model):
 
     objects = FeedbackRequestQuerySet.as_manager()
 
+    # The time of each step, in the order they happen: shown by the API, the admin and data exports.
+    STEP_FIELDS = [
+        "created_at",
+        "sent_at",
+        "reminded_at",
+        "responded_at",
+        "suppressed_at",
+        "bounced_at",
+        "failed_at",
+        "expires_at",
+        "expired_at",
+    ]
+
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [

@@ -145,15 +145,7 @@ class FeedbackRequestOutput(serializers.ModelSerializer):
             "reference",
             "internal",
             "interaction_at",
-            "created_at",
-            "sent_at",
-            "reminded_at",
-            "responded_at",
-            "suppressed_at",
-            "bounced_at",
-            "failed_at",
-            "expires_at",
-            "expired_at",
+            *FeedbackRequest.STEP_FIELDS,
         ]
         read_only_fields = fields
 

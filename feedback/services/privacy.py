@@ -9,18 +9,6 @@ from businesses.models import Customer
 from feedback.models import FeedbackRequest
 from showcase.cache import showcase_cache_invalidate
 
-REQUEST_STEPS = [
-    "created_at",
-    "sent_at",
-    "reminded_at",
-    "responded_at",
-    "suppressed_at",
-    "bounced_at",
-    "failed_at",
-    "expires_at",
-    "expired_at",
-]
-
 
 def customer_data_export(*, customer: Customer) -> dict:
     """Everything held about one customer of one business, as plain data (for a JSON download)."""
@@ -48,7 +36,7 @@ def _request_data(request: FeedbackRequest) -> dict:
         "internal": request.internal,
         "interaction_at": request.interaction_at,
         "served_by": request.staff.name if request.staff else None,
-        **{step: getattr(request, step) for step in REQUEST_STEPS},
+        **{step: getattr(request, step) for step in FeedbackRequest.STEP_FIELDS},
     }
     feedback = getattr(request, "feedback", None)
     if feedback is not None:
