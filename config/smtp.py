@@ -1,10 +1,13 @@
 """SMTP sending that records a send at the one moment that makes a crash harmless.
 
-An SMTP server takes a message once the client has written its last byte (the lone "."); its
-"250 OK" comes after. A worker killed between the server taking the message and the database
-recording it would send it again when its lease runs out. So our connection calls a callback
-right after writing that last byte and before reading the answer: the send is committed while the
-server is still processing it. If the server then refuses the message, the caller undoes the record.
+An SMTP server takes a message when the client writes the lone "." that ends it. A worker killed
+between the server taking a message and the database recording it would send it again once its
+lease runs out; a worker killed after recording but before the "." was written leaves a message
+the server never takes. So our connection writes the whole message except that final line,
+records the send (one short commit), then writes the ".": the only gap left is the instant
+between the commit and those three bytes. If the recording fails, the connection is dropped
+before the ".", and the server discards the message. If the server then refuses the message,
+the caller undoes the record.
 
 `EMAIL_URL=smtp://…` selects this backend (see settings); other backends send, then record.
 """
@@ -20,7 +23,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 
 
 class _RecordingMixin:
-    """`smtplib.SMTP.data`, with `on_transmitted()` called between the last byte and the reply."""
+    """`smtplib.SMTP.data`, with `on_transmitted()` called just before the message's final "."."""
 
     on_transmitted: Callable[[], None] | None = None
 
@@ -34,9 +37,14 @@ class _RecordingMixin:
         payload = smtplib._quote_periods(msg)
         if payload[-2:] != b"\r\n":
             payload += b"\r\n"
-        self.send(payload + b".\r\n")
+        self.send(payload)
         if self.on_transmitted is not None:
-            self.on_transmitted()
+            try:
+                self.on_transmitted()
+            except BaseException:
+                self.close()  # without the final ".", the server drops the message
+                raise
+        self.send(b".\r\n")
         return self.getreply()
 
 

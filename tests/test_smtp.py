@@ -47,7 +47,7 @@ def _message() -> EmailMessage:
     return EmailMessage("Hello", "Body", "from@example.com", ["to@example.com"])
 
 
-def test_the_send_is_recorded_before_the_server_answers(smtp_server):
+def test_the_send_is_recorded_before_the_server_takes_the_message(smtp_server):
     handler, backend = smtp_server()
     calls = []
     with backend:
@@ -83,3 +83,18 @@ def test_other_backends_send_then_record(settings):
     with get_connection("django.core.mail.backends.locmem.EmailBackend") as backend:
         send_and_record(backend, _message(), record=lambda: calls.append("record"), undo=lambda: calls.append("undo"))
     assert calls == ["record"] and len(mail.outbox) == 1
+
+
+def test_a_send_that_cannot_be_recorded_never_reaches_the_server(smtp_server):
+    handler, backend = smtp_server()
+
+    def record():
+        raise RuntimeError("the database is gone")
+
+    with pytest.raises(RuntimeError):
+        backend.open()
+        send_and_record(backend, _message(), record=record, undo=lambda: None)
+    import time
+
+    time.sleep(0.3)
+    assert handler.received == []
