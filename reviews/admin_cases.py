@@ -126,6 +126,19 @@ class CaseNoteInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("author")
 
 
+# When the case was opened and answered, shown read-only.
+TIMING_FIELDS = [
+    "opened_at",
+    "deadline",
+    "overdue_label",
+    "first_response_at",
+    "first_response_time",
+    "resolved_at",
+    "resolution_time",
+    "follow_up_sent_at",
+]
+
+
 @admin.register(Case)
 class CaseAdmin(BusinessScopedAdmin):
     form = CaseForm
@@ -145,19 +158,7 @@ class CaseAdmin(BusinessScopedAdmin):
     search_fields = ["feedback__customer__name", "feedback__customer__email", "feedback__comment", "resolution"]
     actions = ["ask_did_we_make_it_right"]
     inlines = [CaseNoteInline]
-    readonly_fields = [
-        "customer_feedback",
-        "rating_history",
-        "customer_contact",
-        "opened_at",
-        "deadline",
-        "overdue_label",
-        "first_response_at",
-        "first_response_time",
-        "resolved_at",
-        "resolution_time",
-        "follow_up_sent_at",
-    ]
+    readonly_fields = ["customer_feedback", "rating_history", "customer_contact", *TIMING_FIELDS]
 
     class Media:
         css = {"all": ["css/admin-cases.css"]}
@@ -173,21 +174,7 @@ class CaseAdmin(BusinessScopedAdmin):
             ("The customer's feedback", {"fields": ["customer_feedback", "rating_history"]}),
             ("The customer", {"fields": ["customer_contact"]}),
             ("Handling", {"fields": handling}),
-            (
-                "Timing",
-                {
-                    "fields": [
-                        "opened_at",
-                        "deadline",
-                        "overdue_label",
-                        "first_response_at",
-                        "first_response_time",
-                        "resolved_at",
-                        "resolution_time",
-                        "follow_up_sent_at",
-                    ]
-                },
-            ),
+            ("Timing", {"fields": TIMING_FIELDS}),
         ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:

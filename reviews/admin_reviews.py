@@ -203,6 +203,19 @@ class ModerationLogInline(ReadOnlyInline):
 # --- the review admin -----------------------------------------------------------------------------
 
 
+# The customer's own answer: shown as written, never editable.
+CUSTOMER_WORDS = [
+    "rating_stars",
+    "comment",
+    "improvement",
+    "display_name",
+    "customer_email",
+    "staff",
+    "submitted_at",
+    "consent",
+]
+
+
 @admin.register(Review)
 class ReviewAdmin(BusinessScopedAdmin):
     form = ReviewModerationForm
@@ -229,18 +242,7 @@ class ReviewAdmin(BusinessScopedAdmin):
     fieldsets = [
         (
             "The customer’s words (as written; never edited)",
-            {
-                "fields": [
-                    "rating_stars",
-                    "comment",
-                    "improvement",
-                    "display_name",
-                    "customer_email",
-                    "staff",
-                    "submitted_at",
-                    "consent",
-                ]
-            },
+            {"fields": CUSTOMER_WORDS},
         ),
         ("Flags and marks", {"fields": ["flag_list", "verified", "from_team_member"]}),
         ("Moderation", {"fields": ["status", "rejection_reason", "featured", "published_at"]}),
@@ -248,14 +250,7 @@ class ReviewAdmin(BusinessScopedAdmin):
         (None, {"fields": ["business"]}),
     ]
     readonly_fields = [
-        "rating_stars",
-        "comment",
-        "improvement",
-        "display_name",
-        "customer_email",
-        "staff",
-        "submitted_at",
-        "consent",
+        *CUSTOMER_WORDS,
         "flag_list",
         "verified",
         "from_team_member",
