@@ -98,3 +98,11 @@ def test_a_send_that_cannot_be_recorded_never_reaches_the_server(smtp_server):
 
     time.sleep(0.3)
     assert handler.received == []
+
+
+def test_the_final_dot_is_not_held_back_by_nagles_algorithm(smtp_server):
+    # Written alone after the body, the "." would otherwise wait ~40 ms for the server's delayed ACK
+    # on every message (measured: 44 ms per message in the send benchmark).
+    _, backend = smtp_server()
+    with backend:
+        assert backend.connection.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
