@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 
 from feedback import tasks
-from feedback.emails import invitation_email
+from feedback.emails import invitation_email, invitation_merge
 from feedback.links import feedback_url, unsubscribe_url
 from feedback.models import FeedbackRequest
 from feedback.services.requests import RequestInput, feedback_request_create
@@ -157,3 +157,34 @@ def test_the_html_part_escapes_the_customers_and_businesses_names(business):
     assert "<Jerry>" not in html and "<b>Eve" not in html
     assert "Tom &amp; &lt;Jerry&gt;" in html
     assert "Tom & <Jerry>" in text  # plain text is not HTML-escaped
+
+
+@pytest.mark.parametrize("reminder", [False, True])
+def test_a_batch_merge_builds_each_email_exactly_like_a_direct_render(reminder):
+    """One merge serves a whole batch: every customer's email must equal the one rendered alone."""
+    from tests.businesses.factories import BusinessFactory, CustomerFactory
+
+    plain = BusinessFactory(name="Corner Bakery")
+    tricky = BusinessFactory(name='Bob & <Sons> "Bikes"', email="", phone="", website="")
+    requests = []
+    for business in (plain, tricky):
+        staff = [
+            None,
+            StaffMemberFactory(business=business, name="Maya <i>L</i>"),
+            StaffMemberFactory(business=business),
+        ]
+        names = ["Ana Maria Silva", "", '<script>alert(1)</script> & "Co"', "  Zoë   Ørsted ", "Renée O'Hara", "Ana"]
+        for n, name in enumerate(names):
+            customer = CustomerFactory(business=business, name=name)
+            requests.append(FeedbackRequestFactory(business=business, customer=customer, staff=staff[n % 3]))
+    merge = invitation_merge(reminder=reminder)
+    for request in requests:
+        alone, merged = (
+            invitation_email(request, reminder=reminder),
+            invitation_email(request, reminder=reminder, merge=merge),
+        )
+        assert merged.subject == alone.subject
+        assert parts(merged) == parts(alone)
+        assert merged.extra_headers == alone.extra_headers and merged.to == alone.to
+    # Rendered once per (business, staff member, whether there is a first name), not per customer.
+    assert len(merge._rendered) < len(requests)
