@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db.models.functions import Lower
@@ -25,6 +26,18 @@ class CustomerInput(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     email = serializers.EmailField(max_length=254)
     external_id = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+@dataclass(frozen=True)
+class CheckedItem:
+    """An item of a body after validation: the request to create, or its errors by field."""
+
+    request: RequestInput | None = None
+    errors: dict = field(default_factory=dict)
+
+    @property
+    def is_valid(self) -> bool:
+        return self.request is not None
 
 
 class FeedbackRequestInput(serializers.Serializer):
@@ -62,8 +75,21 @@ class FeedbackRequestInput(serializers.Serializer):
             raise serializers.ValidationError("The interaction time cannot be more than 5 minutes in the future.")
         return interaction_at
 
-    def to_request_input(self) -> RequestInput:
-        data = self.validated_data
+    def check(self, item) -> CheckedItem:
+        """Validate one item. One serializer checks every item of a body, as a ListSerializer's child does."""
+        try:
+            return CheckedItem(request=self.to_request_input(self.run_validation(item)))
+        except serializers.ValidationError:
+            return CheckedItem(errors=self._errors_of(item))
+
+    def _errors_of(self, item) -> dict:
+        # A serializer of the item's own words the errors exactly as is_valid() does (it rewords a few,
+        # e.g. "No data provided" for a null item). Refused items are few: checking them twice costs little.
+        serializer = FeedbackRequestInput(data=item, context=self.context)
+        serializer.is_valid()
+        return serializer.errors
+
+    def to_request_input(self, data: dict) -> RequestInput:
         customer = data["customer"]
         return RequestInput(
             email=customer["email"],
@@ -89,16 +115,16 @@ def active_staff_by_email(*, business: Business, emails: Iterable[str]) -> dict[
     return {member.email_lower: member for member in staff}
 
 
-def validated_items(items: list, *, business: Business) -> list[FeedbackRequestInput]:
-    """One validated serializer per item, in order; every item's staff member found in a single query."""
+def validated_items(items: list, *, business: Business) -> list[CheckedItem]:
+    """Each item checked, in order; every item's staff member found in a single query."""
     staff_emails = [
         item["staff_email"] for item in items if isinstance(item, dict) and isinstance(item.get("staff_email"), str)
     ]
     context = {"staff_by_email": active_staff_by_email(business=business, emails=staff_emails)}
-    checked = [FeedbackRequestInput(data=item, context=context) for item in items]
-    for serializer in checked:
-        serializer.is_valid()
-    return checked
+    # One serializer for all: building a serializer's fields (deep copies of each declared field) costs
+    # more than validating an item with them.
+    serializer = FeedbackRequestInput(context=context)
+    return [serializer.check(item) for item in items]
 
 
 # --- Output --------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from businesses.api.views import BusinessScopedMixin
 from feedback.api.filters import FeedbackRequestFilter
 from feedback.api.serializers import (
     MAX_ITEMS,
+    CheckedItem,
     FeedbackRequestBatchRefused,
     FeedbackRequestDetailOutput,
     FeedbackRequestInput,
@@ -113,7 +114,7 @@ class FeedbackRequestViewSet(
         many = isinstance(request.data, list)
         items = request.data if many else [request.data]
         checked = validated_items(items, business=self.business)
-        valid = [serializer for serializer in checked if serializer.is_valid()]
+        valid = [item.request for item in checked if item.is_valid]
         if not many and not valid:
             raise ValidationError(checked[0].errors)
         if not valid:
@@ -124,18 +125,13 @@ class FeedbackRequestViewSet(
                 },
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        created = feedback_requests_create(
-            business=self.business, items=[serializer.to_request_input() for serializer in valid]
-        )
+        created = feedback_requests_create(business=self.business, items=valid)
         # Requests found by an existing reference come without their staff member: fetch them together.
         prefetch_related_objects(created, "customer", "staff")
         shown = iter(FeedbackRequestOutput(created, many=True).data)
         if not many:
             return Response(next(shown), status=status.HTTP_201_CREATED)
-        answer = [
-            next(shown) if serializer.is_valid() else self._item_error(index, serializer)
-            for index, serializer in enumerate(checked)
-        ]
+        answer = [next(shown) if item.is_valid else self._item_error(index, item) for index, item in enumerate(checked)]
         return Response(answer, status=status.HTTP_201_CREATED)
 
     @staticmethod
@@ -153,9 +149,9 @@ class FeedbackRequestViewSet(
             )
 
     @staticmethod
-    def _item_error(index: int, serializer: FeedbackRequestInput) -> dict:
-        return {"index": index, "errors": serializer.errors}
+    def _item_error(index: int, item: CheckedItem) -> dict:
+        return {"index": index, "errors": item.errors}
 
     @classmethod
-    def _item_errors(cls, checked: list[FeedbackRequestInput]) -> list[dict]:
-        return [cls._item_error(index, serializer) for index, serializer in enumerate(checked)]
+    def _item_errors(cls, checked: list[CheckedItem]) -> list[dict]:
+        return [cls._item_error(index, item) for index, item in enumerate(checked)]
