@@ -42,8 +42,11 @@ class FeedbackRequest(models.Model):
         BOUNCED = "bounced", "The customer's address bounced"
         QUIET_PERIOD = "quiet_period", "The customer was asked recently (quiet period)"
 
-    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="feedback_requests")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="feedback_requests")
+    # No single-column indexes on business and customer: the (business, created_at) and
+    # (customer, created_at) indexes below serve those lookups. Every index is rewritten each time a
+    # request changes status, which happens several times per request.
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="feedback_requests", db_index=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="feedback_requests", db_index=False)
     staff = models.ForeignKey(
         StaffMember,
         on_delete=models.SET_NULL,
@@ -63,8 +66,10 @@ class FeedbackRequest(models.Model):
 
     # Links: a random salt; the tokens are derived from it with SECRET_KEY, only their hashes kept.
     token_salt = models.CharField(max_length=64, editable=False)
-    feedback_token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    unsubscribe_token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # Unique through Meta.constraints: a unique=True CharField also gets a LIKE index on PostgreSQL,
+    # useless for hashes.
+    feedback_token_hash = models.CharField(max_length=64, editable=False)
+    unsubscribe_token_hash = models.CharField(max_length=64, editable=False)
 
     # Outbox
     lease_until = models.DateTimeField(null=True, blank=True, editable=False)
@@ -109,12 +114,18 @@ class FeedbackRequest(models.Model):
                 condition=~Q(reference=""),
                 name="feedbackrequest_unique_reference",
             ),
+            models.UniqueConstraint(fields=["feedback_token_hash"], name="feedbackrequest_feedback_token"),
+            models.UniqueConstraint(fields=["unsubscribe_token_hash"], name="feedbackrequest_unsubscribe_token"),
         ]
         indexes = [
-            models.Index(fields=["status", "next_attempt_at"], name="feedbackrequest_outbox"),
-            models.Index(fields=["status", "lease_until"], name="feedbackrequest_lease"),
-            models.Index(fields=["status", "reminder_due_at"], name="feedbackrequest_reminder"),
-            models.Index(fields=["status", "expires_at"], name="feedbackrequest_expiry"),
+            # The sweep's indexes hold only the requests in the status each one looks for, so they
+            # stay small and a request leaves them as it moves on (feedback/services/sending.py).
+            models.Index(fields=["next_attempt_at"], condition=Q(status="queued"), name="feedbackrequest_outbox"),
+            models.Index(fields=["lease_until"], condition=Q(status="sending"), name="feedbackrequest_lease"),
+            models.Index(fields=["reminder_due_at"], condition=Q(status="sent"), name="feedbackrequest_reminder"),
+            models.Index(
+                fields=["expires_at"], condition=Q(status__in=["sent", "reminded"]), name="feedbackrequest_expiry"
+            ),
             models.Index(fields=["customer", "created_at"], name="feedbackrequest_customer"),
             models.Index(fields=["business", "created_at"], name="feedbackrequest_business"),
             # The metrics' cohort (insights.metrics): one business's requests sent in a period. Staff and
