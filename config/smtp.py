@@ -18,9 +18,13 @@ import smtplib
 import socket
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.mail import EmailMessage
 from django.core.mail.backends import smtp
 from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.message import sanitize_address
+
+from config.mime import message_bytes
 
 
 class _RecordingMixin:
@@ -66,11 +70,30 @@ class RecordingSMTP_SSL(_RecordingMixin, smtplib.SMTP_SSL):  # noqa: N801 (smtpl
 
 
 class EmailBackend(smtp.EmailBackend):
-    """Django's SMTP backend on a connection that can record a send before the server's answer."""
+    """Django's SMTP backend on a connection that can record a send before the server's answer,
+    writing our common message shape with `config.mime` (Django's builder costs ~0.3 ms a message)."""
 
     @property
     def connection_class(self):
         return RecordingSMTP_SSL if self.use_ssl else RecordingSMTP
+
+    def _send(self, email_message: EmailMessage) -> bool:
+        """Django's `_send`, with the bytes from `message_bytes` when it handles the message."""
+        if not email_message.recipients():
+            return False
+        encoding = email_message.encoding or settings.DEFAULT_CHARSET
+        from_email = sanitize_address(email_message.from_email, encoding)
+        recipients = [sanitize_address(address, encoding) for address in email_message.recipients()]
+        raw = message_bytes(email_message)
+        if raw is None:
+            raw = email_message.message().as_bytes(linesep="\r\n")
+        try:
+            self.connection.sendmail(from_email, recipients, raw)
+        except smtplib.SMTPException:
+            if not self.fail_silently:
+                raise
+            return False
+        return True
 
 
 def send_and_record(
