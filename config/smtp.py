@@ -14,6 +14,8 @@ the caller undoes the record.
 
 from __future__ import annotations
 
+import functools
+import re
 import smtplib
 import socket
 from collections.abc import Callable
@@ -69,6 +71,24 @@ class RecordingSMTP_SSL(_RecordingMixin, smtplib.SMTP_SSL):  # noqa: N801 (smtpl
     pass
 
 
+# A bare ASCII address of dot-atoms (RFC 5322), which Django's sanitize_address returns unchanged.
+_BARE_ADDRESS = re.compile(r"[\w!#$%&'*+/=?^`{|}~-]+(?:\.[\w!#$%&'*+/=?^`{|}~-]+)*@[\w-]+(?:\.[\w-]+)*\Z", re.ASCII)
+
+
+def envelope_address(address: str, encoding: str) -> str:
+    """Django's `sanitize_address`, without its cost where the answer is known.
+
+    It parses every address with the email package (~40 µs, twice per message): a bare address
+    (every customer's) is returned as it is, and the sender, the same for every message, is cached.
+    """
+    return address if _BARE_ADDRESS.match(address) else _sanitized(address, encoding)
+
+
+@functools.lru_cache(maxsize=64)
+def _sanitized(address: str, encoding: str) -> str:
+    return sanitize_address(address, encoding)
+
+
 class EmailBackend(smtp.EmailBackend):
     """Django's SMTP backend on a connection that can record a send before the server's answer,
     writing our common message shape with `config.mime` (Django's builder costs ~0.3 ms a message)."""
@@ -82,8 +102,8 @@ class EmailBackend(smtp.EmailBackend):
         if not email_message.recipients():
             return False
         encoding = email_message.encoding or settings.DEFAULT_CHARSET
-        from_email = sanitize_address(email_message.from_email, encoding)
-        recipients = [sanitize_address(address, encoding) for address in email_message.recipients()]
+        from_email = envelope_address(email_message.from_email, encoding)
+        recipients = [envelope_address(address, encoding) for address in email_message.recipients()]
         raw = message_bytes(email_message)
         if raw is None:
             raw = email_message.message().as_bytes(linesep="\r\n")

@@ -7,8 +7,11 @@ import threading
 import pytest
 from aiosmtpd.controller import Controller
 from django.core.mail import EmailMessage
+from django.core.mail.message import sanitize_address
+from hypothesis import given
+from hypothesis import strategies as st
 
-from config.smtp import EmailBackend, send_and_record
+from config.smtp import EmailBackend, envelope_address, send_and_record
 
 
 class Handler:
@@ -106,3 +109,33 @@ def test_the_final_dot_is_not_held_back_by_nagles_algorithm(smtp_server):
     _, backend = smtp_server()
     with backend:
         assert backend.connection.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+
+
+ATOM = r"[A-Za-z0-9_!#$%&'*+/=?^`{|}~-]+"
+LABEL = r"[A-Za-z0-9_-]+"
+
+
+@given(st.from_regex(rf"{ATOM}(\.{ATOM})*@{LABEL}(\.{LABEL})*", fullmatch=True))
+def test_a_bare_address_skips_parsing_and_is_what_django_would_send(address):
+    assert envelope_address(address, "utf-8") == sanitize_address(address, "utf-8")
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "Raves <raves@example.com>",
+        "Zoë <zoe@example.com>",
+        "zoë@example.com",
+        "a@bücher.example",
+        '"a b"@example.com',
+        "a..b@example.com",
+        "a.@example.com",
+    ],
+)
+def test_other_addresses_are_sanitized_by_django(address):
+    assert envelope_address(address, "utf-8") == sanitize_address(address, "utf-8")
+
+
+def test_an_address_with_a_line_break_is_refused():
+    with pytest.raises(ValueError):
+        envelope_address("a@example.com\r\nRCPT TO:<b@example.com>", "utf-8")

@@ -99,16 +99,16 @@ def _send_batch(requests: list[FeedbackRequest], claim: str, *, reminder: bool) 
     if not requests:
         return 0
     sent = 0
-    pending = list(requests)
     merge = invitation_merge(reminder=reminder)
+    pending = [(request, invitation_email(request, reminder=reminder, merge=merge)) for request in requests]
     try:
         with get_connection() as connection:
             while pending:
-                request = pending[0]
+                request, message = pending[0]
                 try:
                     send_and_record(
                         connection,
-                        invitation_email(request, reminder=reminder, merge=merge),
+                        message,
                         record=lambda request=request: _mark_sent(request, claim, reminder=reminder),
                         undo=lambda request=request: _unmark_sent(request, claim, reminder=reminder),
                     )
@@ -119,7 +119,7 @@ def _send_batch(requests: list[FeedbackRequest], claim: str, *, reminder: bool) 
                 pending.pop(0)
     except (smtplib.SMTPException, OSError) as error:
         logger.warning("SMTP failed after %d of %d messages: %s", sent, len(requests), error)
-        _release(pending, claim, error, reminder=reminder)
+        _release([request for request, _ in pending], claim, error, reminder=reminder)
     return sent
 
 
