@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlencode
+
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf
 
 from config.links import absolute_reverse
 from feedback.models import FeedbackRequest
 from feedback.tokens import Purpose, make_token
 
+# Stands for the token while a link's shape is resolved; tokens are URL-safe base64, never this.
+_TOKEN_MARKER = "~token~"
+
 
 def feedback_url(request: FeedbackRequest, rating: int | None = None) -> str:
-    url = absolute_reverse("feedback:form", token=make_token(request.token_salt, Purpose.FEEDBACK))
+    url = _link("feedback:form", make_token(request.token_salt, Purpose.FEEDBACK))
     return star_url(url, rating) if rating else url
 
 
@@ -20,4 +27,22 @@ def star_url(feedback_link: str, rating: int) -> str:
 
 
 def unsubscribe_url(request: FeedbackRequest) -> str:
-    return absolute_reverse("feedback:unsubscribe", token=make_token(request.token_salt, Purpose.UNSUBSCRIBE))
+    return _link("feedback:unsubscribe", make_token(request.token_salt, Purpose.UNSUBSCRIBE))
+
+
+def _link(viewname: str, token: str) -> str:
+    """`absolute_reverse(viewname, token=token)`, resolved once per shape instead of for every email
+    (two links per invitation; reversing costs ~20 µs each)."""
+    before, after = _around_token(viewname, *_resolution())
+    return f"{before}{token}{after}"
+
+
+def _resolution() -> tuple[str, str, object]:
+    """What a reversed link depends on besides its arguments (tests and scripts may change it)."""
+    return settings.SITE_URL, get_script_prefix(), get_urlconf()
+
+
+@functools.lru_cache(maxsize=32)
+def _around_token(viewname: str, *resolution: object) -> tuple[str, str]:
+    before, _, after = absolute_reverse(viewname, token=_TOKEN_MARKER).rpartition(_TOKEN_MARKER)
+    return before, after

@@ -11,6 +11,7 @@ Rules, in one place:
 
 from __future__ import annotations
 
+import functools
 import logging
 import smtplib
 import uuid
@@ -32,6 +33,11 @@ Status = FeedbackRequest.Status
 
 
 Claimed = tuple[str, list[FeedbackRequest]]  # (the claim id, the requests it holds)
+
+
+class ClaimLost(Exception):
+    """The request is no longer this sender's to send: its lease ran out and another sender took it,
+    or (for a reminder) the customer answered meanwhile."""
 
 
 def send_lease() -> timedelta:
@@ -114,6 +120,12 @@ def _send_batch(requests: list[FeedbackRequest], claim: str, *, reminder: bool) 
                     )
                 except smtplib.SMTPRecipientsRefused as error:
                     _mark_failed(request, claim, f"Recipient refused: {error.recipients}")
+                except ClaimLost:
+                    # The message was dropped before its final "." (see config/smtp.py), and with it
+                    # the connection: the next message needs a new one.
+                    logger.info("Feedback request %s is no longer ours to send; skipped.", request.pk)
+                    connection.close()
+                    connection.open()
                 else:
                     sent += 1
                 pending.pop(0)
@@ -126,9 +138,8 @@ def _send_batch(requests: list[FeedbackRequest], claim: str, *, reminder: bool) 
 def _mark_sent(request: FeedbackRequest, claim: str, *, reminder: bool) -> None:
     """Record a send: the step's fields and its history row, committed together.
 
-    Only the holder of the claim records the step (a stale worker's late write is ignored), and
-    only while the request is still in the state it was claimed in (the customer may have answered
-    from the email in the meantime).
+    Only the holder of the claim records the step, and only while the request is still in the
+    state it was claimed in; otherwise `ClaimLost` is raised, before the server has the message.
     """
     now = timezone.now()
     if reminder:
@@ -144,27 +155,39 @@ def _mark_sent(request: FeedbackRequest, claim: str, *, reminder: bool) -> None:
     changes |= {"lease_until": None, "claim": "", "last_error": ""}
     claimed_status = Status.SENT if reminder else Status.SENDING
     if connection.vendor == "postgresql":
-        _record_step_in_one_statement(request.pk, claim, claimed_status, changes, now)
-        return
-    with transaction.atomic():
-        if FeedbackRequest.objects.filter(pk=request.pk, claim=claim, status=claimed_status).update(**changes):
-            FeedbackRequestEvent.objects.create(request=request, status=changes["status"])
+        recorded = _record_step_in_one_statement(request.pk, claim, claimed_status, changes, now)
+    else:
+        with transaction.atomic():
+            recorded = FeedbackRequest.objects.filter(pk=request.pk, claim=claim, status=claimed_status).update(
+                **changes
+            )
+            if recorded:
+                FeedbackRequestEvent.objects.create(request=request, status=changes["status"])
+    if not recorded:
+        raise ClaimLost(request.pk)
 
 
-def _record_step_in_one_statement(pk: int, claim: str, claimed_status: str, changes: dict, now: datetime) -> None:
+def _record_step_in_one_statement(pk: int, claim: str, claimed_status: str, changes: dict, now: datetime) -> bool:
     """`_mark_sent` on PostgreSQL: one round trip and one commit, as it runs once per message while
     the message waits for its final ".". (Measured: ~0.3 ms less CPU per message than the ORM.)"""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _record_step_sql(tuple(changes)), [*changes.values(), pk, claim, claimed_status, changes["status"], now]
+        )
+        return cursor.rowcount == 1
+
+
+@functools.cache
+def _record_step_sql(columns: tuple[str, ...]) -> str:
     requests, events = FeedbackRequest._meta, FeedbackRequestEvent._meta
-    assignments = ", ".join(f"{requests.get_field(name).column} = %s" for name in changes)
+    assignments = ", ".join(f"{requests.get_field(name).column} = %s" for name in columns)
     event_columns = ", ".join(events.get_field(name).column for name in ("request", "status", "note", "created_at"))
     # Table and column names come from the models; every value is a query parameter.
-    sql = (
+    return (
         f"WITH recorded AS (UPDATE {requests.db_table} SET {assignments}"  # noqa: S608
         " WHERE id = %s AND claim = %s AND status = %s RETURNING id)"
         f" INSERT INTO {events.db_table} ({event_columns}) SELECT id, %s, '', %s FROM recorded"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*changes.values(), pk, claim, claimed_status, changes["status"], now])
 
 
 def _unmark_sent(request: FeedbackRequest, claim: str, *, reminder: bool) -> None:
