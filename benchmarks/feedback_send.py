@@ -3,12 +3,13 @@
     .venv/bin/python benchmarks/feedback_send.py --database-url postgres://postgres@127.0.0.1:5432/raves_bench
 
 It starts its own Redis (a free port), an aiosmtpd sink (its own process), gunicorn (2 workers) and
-a Celery worker (prefork, concurrency 2), all on PostgreSQL; creates a business and an API key with
+a Celery worker (prefork, concurrency 4), all on PostgreSQL; creates a business and an API key with
 the management commands; then times, from the first POST until the sink has every message:
 10 calls of 1,000 requests to POST /api/v1/feedback-requests/ -> the worker -> SMTP.
-In the same run it sends the same number of messages (a copy of a real invitation, one recipient
+Right after, it sends the same number of messages (a copy of a real invitation, one recipient
 each) with plain smtplib over one connection to the same sink, and prints both rates and the ratio.
-The target (issue 3) is a pipeline at least half as fast as plain SMTP.
+It measures both 3 times (new customers each time, the database vacuumed before each) and reports
+the median ratio. The target (issue 3) is a pipeline at least half as fast as plain SMTP.
 
 This is a script, not a test: it prints figures, it asserts nothing but completeness.
 """
@@ -23,6 +24,7 @@ import shutil
 import signal
 import smtplib
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -215,6 +217,20 @@ def ensure_database(database_url: str) -> None:
         connection.close()
 
 
+def vacuum(database_url: str) -> None:
+    """VACUUM ANALYZE the benchmark database, so that no run pays for the dead rows of the one before
+    (autovacuum may be off, as on this project's CI machines, or simply not have come round yet)."""
+    import psycopg2
+
+    connection = psycopg2.connect(database_url)
+    connection.autocommit = True  # VACUUM cannot run in a transaction
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+    finally:
+        connection.close()
+
+
 def api_post(base: str, key: str, body) -> tuple[int, object]:
     request = urllib.request.Request(  # noqa: S310 (http://127.0.0.1 only)
         f"{base}/api/v1/feedback-requests/",
@@ -242,6 +258,7 @@ def answers(url: str) -> bool:
 # --- The two measurements -----------------------------------------------------------------
 def measure_pipeline(base: str, key: str, sink: Sink, total: int, per_call: int, run_id: str, timeout: float, cpu):
     calls = []
+    messages_before, recipients_before = sink.messages, sink.recipients
     cpu_before = cpu()
     started = time.perf_counter()
     for call in range(total // per_call):
@@ -258,7 +275,9 @@ def measure_pipeline(base: str, key: str, sink: Sink, total: int, per_call: int,
         if status != 201:
             raise SystemExit(f"POST answered {status}: {str(answer)[:2000]}")
     posted = time.perf_counter() - started
-    wait_until(lambda: sink.recipients >= total, timeout, f"{total} messages at the sink", step=0.01)
+    wait_until(
+        lambda: sink.recipients - recipients_before >= total, timeout, f"{total} messages at the sink", step=0.01
+    )
     elapsed = time.perf_counter() - started
     cpu_after = cpu()
     return {
@@ -269,8 +288,8 @@ def measure_pipeline(base: str, key: str, sink: Sink, total: int, per_call: int,
         },
         "api_seconds": posted,
         "api_call_seconds": [round(seconds, 3) for seconds in calls],
-        "messages": sink.messages,
-        "recipients": sink.recipients,
+        "messages": sink.messages - messages_before,
+        "recipients": sink.recipients - recipients_before,
     }
 
 
@@ -305,7 +324,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=10_000, help="Requests to create and send (default 10,000)")
     parser.add_argument("--per-call", type=int, default=1_000, help="Requests per API call (default 1,000)")
     parser.add_argument("--web-workers", type=int, default=2)
-    parser.add_argument("--concurrency", type=int, default=2, help="Celery worker processes (default 2)")
+    parser.add_argument(
+        "--concurrency", type=int, default=4, help="Celery worker processes (default 4: 2 per CPU, see README)"
+    )
+    parser.add_argument("--runs", type=int, default=3, help="Measurements, each with its own data (default 3)")
     parser.add_argument("--timeout", type=float, default=600, help="Seconds to wait for every message")
     parser.add_argument("--keep-logs", action="store_true", help="Keep the subprocesses' logs and print where")
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON too")
@@ -413,49 +435,63 @@ def benchmark(options, workdir: Path, processes: Processes, sink: Sink) -> dict:
     def cpu() -> dict[str, float]:
         return cpu_by_role(processes, sink, options.database_url)
 
-    pipeline = measure_pipeline(base, key, sink, options.requests, options.per_call, run_id, options.timeout, cpu)
-    sample = sink.samples.get(timeout=10)
-    plain = measure_smtplib(sink.port, sink, sample, options.requests, run_id)
+    runs, sample = [], None
+    for number in range(options.runs):
+        vacuum(options.database_url)
+        pipeline = measure_pipeline(
+            base, key, sink, options.requests, options.per_call, f"{run_id}-{number}", options.timeout, cpu
+        )
+        sample = sample or sink.samples.get(timeout=10)  # the first message the sink received
+        plain = measure_smtplib(sink.port, sink, sample, options.requests, f"{run_id}-{number}")
+        runs.append({"pipeline": pipeline, "smtplib": plain, "ratio": pipeline["per_second"] / plain["per_second"]})
     return {
         "requests": options.requests,
         "per_call": options.per_call,
         "web_workers": options.web_workers,
         "concurrency": options.concurrency,
         "cpus": os.cpu_count(),
-        "pipeline": pipeline,
-        "smtplib": plain,
-        "ratio": pipeline["per_second"] / plain["per_second"],
+        "runs": runs,
+        "median_ratio": statistics.median(run["ratio"] for run in runs),
     }
 
 
 def print_report(report: dict, options) -> None:
-    pipeline, plain = report["pipeline"], report["smtplib"]
     print(
         f"Machine: {report['cpus']} CPUs; gunicorn {report['web_workers']} workers; Celery concurrency "
         f"{report['concurrency']}; PostgreSQL; Redis; aiosmtpd sink in its own process"
     )
+    for number, run in enumerate(report["runs"], start=1):
+        print(f"Run {number}:")
+        print_run(run, report)
+    load = os.getloadavg()
+    print(f"Load average at the end (1, 5, 15 min): {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
+    ratios = ", ".join(f"{run['ratio']:.0%}" for run in report["runs"])
+    verdict = "meets" if report["median_ratio"] >= 0.5 else "misses"
+    median = report["median_ratio"]
+    print(f"Ratio, median of {len(report['runs'])} runs: {median:.0%} ({ratios}; {verdict} the 50 % target)")
+    if options.json:
+        print(json.dumps(report, indent=2))
+
+
+def print_run(run: dict, report: dict) -> None:
+    pipeline, plain = run["pipeline"], run["smtplib"]
     print(
-        f"Pipeline: {report['requests']:,} requests in {report['requests'] // report['per_call']} API calls "
+        f"  Pipeline: {report['requests']:,} requests in {report['requests'] // report['per_call']} API calls "
         f"-> {pipeline['messages']:,} messages to {pipeline['recipients']:,} recipients in "
         f"{pipeline['seconds']:.1f} s = {pipeline['per_second']:.0f} emails/s "
         f"(the API calls took {pipeline['api_seconds']:.1f} s)"
     )
     print(
-        f"Plain smtplib, one connection: {report['requests']:,} messages of {plain['message_bytes']:,} bytes "
+        f"  Plain smtplib, one connection: {report['requests']:,} messages of {plain['message_bytes']:,} bytes "
         f"in {plain['seconds']:.1f} s = {plain['per_second']:.0f} messages/s"
     )
     print(
-        "CPU ms per message, pipeline: "
+        "  CPU ms per message, pipeline: "
         + ", ".join(f"{k} {v}" for k, v in pipeline["cpu_ms_per_message"].items())
         + f" (total {sum(pipeline['cpu_ms_per_message'].values()):.2f})"
     )
-    print("CPU ms per message, smtplib: " + ", ".join(f"{k} {v}" for k, v in plain["cpu_ms_per_message"].items()))
-    load = os.getloadavg()
-    print(f"Load average at the end (1, 5, 15 min): {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
-    verdict = "meets" if report["ratio"] >= 0.5 else "misses"
-    print(f"Ratio: {report['ratio']:.0%} of plain SMTP ({verdict} the 50 % target)")
-    if options.json:
-        print(json.dumps(report, indent=2))
+    print("  CPU ms per message, smtplib: " + ", ".join(f"{k} {v}" for k, v in plain["cpu_ms_per_message"].items()))
+    print(f"  Ratio: {run['ratio']:.0%} of plain SMTP")
 
 
 if __name__ == "__main__":
