@@ -23,7 +23,7 @@ Reason = FeedbackRequest.SuppressionReason
 ASKED_STATUSES = [Status.QUEUED, Status.SENDING, Status.SENT, Status.REMINDED, Status.RESPONDED, Status.EXPIRED]
 # How long the fast path has before the sweep takes a queued request over.
 FAST_PATH_GRACE = timedelta(seconds=60)
-ENQUEUE_CHUNK = 50
+ENQUEUE_CHUNK = 100  # requests per send task, as the sweep hands them out (feedback/tasks.py)
 
 
 @dataclass

@@ -145,8 +145,8 @@ def test_the_fast_path_enqueues_only_after_commit(business, delay, django_captur
 
 def test_the_fast_path_sends_in_chunks(business, delay, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        feedback_requests_create(business=business, items=[RequestInput(email=f"c{n}@example.com") for n in range(120)])
-    assert [len(call.args[0]) for call in delay.call_args_list] == [50, 50, 20]
+        feedback_requests_create(business=business, items=[RequestInput(email=f"c{n}@example.com") for n in range(220)])
+    assert [len(call.args[0]) for call in delay.call_args_list] == [100, 100, 20]
 
 
 def test_a_broker_error_does_not_fail_creation_and_the_sweep_sends_later(
