@@ -78,6 +78,8 @@ def test_it_starts_in_debug_with_nothing_else_set_on_sqlite():
         ({"DEBUG": "true", "SECURE_HSTS_SECONDS": "abc"}, "SECURE_HSTS_SECONDS"),
         ({"DEBUG": "true", "SECURE_HSTS_SECONDS": "-1"}, "SECURE_HSTS_SECONDS"),
         ({"DEBUG": "true", "SITE_URL": "raves.example.com"}, "SITE_URL"),
+        ({"DEBUG": "true", "CELERY_WORKER_CONCURRENCY": "many"}, "CELERY_WORKER_CONCURRENCY"),
+        ({"DEBUG": "true", "CELERY_WORKER_CONCURRENCY": "0"}, "CELERY_WORKER_CONCURRENCY"),
         ({"DEBUG": "false"}, "SECRET_KEY"),
         ({}, "SECRET_KEY"),
     ],
@@ -85,6 +87,22 @@ def test_it_starts_in_debug_with_nothing_else_set_on_sqlite():
 )
 def test_it_refuses_to_start_and_names_the_variable(variables, named):
     assert_refused(start_django(**variables), named)
+
+
+WORKER_CONCURRENCY = (
+    "import django; django.setup(); from config.celery_app import app; print(app.conf.worker_concurrency)"
+)
+
+
+def test_a_worker_runs_two_processes_per_core_unless_told_otherwise(tmp_path):
+    default = run_django("-c", WORKER_CONCURRENCY, DEBUG="true", RAVES_VAR_DIR=str(tmp_path))
+    chosen = run_django(
+        "-c", WORKER_CONCURRENCY, DEBUG="true", RAVES_VAR_DIR=str(tmp_path), CELERY_WORKER_CONCURRENCY="3"
+    )
+
+    assert default.returncode == 0 and chosen.returncode == 0, default.stderr + chosen.stderr
+    assert int(default.stdout) == 2 * os.cpu_count()
+    assert int(chosen.stdout) == 3
 
 
 def test_a_malformed_database_url_does_not_print_its_password():
