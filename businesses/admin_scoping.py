@@ -69,6 +69,8 @@ def scope_queryset(
 class BusinessScopedAdmin(admin.ModelAdmin):
     business_path: str = "business"
     allowed_roles: frozenset[str] = ALL_ROLES
+    # An address typed without a scheme ("example.com") is an https one, as Django 6 will assume.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     # --- what may be seen ---------------------------------------------------------------------
     def get_queryset(self, request: HttpRequest) -> models.QuerySet:

@@ -650,3 +650,8 @@ def test_no_choice_on_any_scoped_add_form_belongs_to_another_business(
 def test_a_forged_id_that_is_not_a_number_never_breaks_an_action(owner_client, url):
     response = owner_client.post(url, {"action": "delete_selected", "_selected_action": ["1", "x'; DROP"]})
     assert response.status_code in (200, 302)
+
+
+def test_an_address_typed_without_a_scheme_is_saved_as_https(owner_client, business):
+    form = owner_client.get(url("business", "change", business.pk)).context["adminform"].form
+    assert form.fields["website"].clean("corner.example") == "https://corner.example"
