@@ -10,14 +10,14 @@ from django.urls import get_script_prefix, get_urlconf
 
 from config.links import absolute_reverse
 from feedback.models import FeedbackRequest
-from feedback.tokens import Purpose, make_token
+from feedback.tokens import Purpose, make_token, request_token
 
 # Stands for the token while a link's shape is resolved; tokens are URL-safe base64, never this.
 _TOKEN_MARKER = "~token~"
 
 
 def feedback_url(request: FeedbackRequest, rating: int | None = None) -> str:
-    url = _link("feedback:form", make_token(request.token_salt, Purpose.FEEDBACK))
+    url = _link("feedback:form", _token(request, Purpose.FEEDBACK, request.feedback_token_hash))
     return star_url(url, rating) if rating else url
 
 
@@ -27,7 +27,13 @@ def star_url(feedback_link: str, rating: int) -> str:
 
 
 def unsubscribe_url(request: FeedbackRequest) -> str:
-    return _link("feedback:unsubscribe", make_token(request.token_salt, Purpose.UNSUBSCRIBE))
+    return _link("feedback:unsubscribe", _token(request, Purpose.UNSUBSCRIBE, request.unsubscribe_token_hash))
+
+
+def _token(request: FeedbackRequest, purpose: Purpose, stored_hash: str) -> str:
+    # A request made under a SECRET_KEY since dropped from SECRET_KEY_FALLBACKS has no token left
+    # that matches its hash; the sending service gives it new ones first (`feedback_requests_rekey`).
+    return request_token(request.token_salt, purpose, stored_hash) or make_token(request.token_salt, purpose)
 
 
 def _link(viewname: str, token: str) -> str:

@@ -27,6 +27,9 @@ elif env.is_set("SECRET_KEY"):
     SECRET_KEY = env.str("SECRET_KEY")
 else:
     raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is false.")
+# Former keys, still accepted (sessions, signed values) and still able to rebuild the links of
+# feedback requests made under them. Keep a replaced key here for the links' lifetime (30 days).
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", [])
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 SITE_URL = env.url("SITE_URL", "http://127.0.0.1:8000", schemes=("http", "https")).rstrip("/")

@@ -27,6 +27,7 @@ from django.utils import timezone
 from config.smtp import send_and_record
 from feedback.emails import invitation_email, invitation_merge
 from feedback.models import FeedbackRequest, FeedbackRequestEvent
+from feedback.tokens import Purpose, request_token, token_hashes
 
 logger = logging.getLogger(__name__)
 Status = FeedbackRequest.Status
@@ -105,6 +106,7 @@ def _send_batch(requests: list[FeedbackRequest], claim: str, *, reminder: bool) 
     if not requests:
         return 0
     sent = 0
+    feedback_requests_rekey(requests)
     merge = invitation_merge(reminder=reminder)
     pending = [(request, invitation_email(request, reminder=reminder, merge=merge)) for request in requests]
     try:
@@ -133,6 +135,31 @@ def _send_batch(requests: list[FeedbackRequest], claim: str, *, reminder: bool) 
         logger.warning("SMTP failed after %d of %d messages: %s", sent, len(requests), error)
         _release([request for request, _ in pending], claim, error, reminder=reminder)
     return sent
+
+
+def feedback_requests_rekey(requests: Sequence[FeedbackRequest]) -> int:
+    """Give new link hashes to the requests whose links no known key can rebuild. Returns how many.
+
+    A request made under a SECRET_KEY that has since left SECRET_KEY_FALLBACKS would otherwise be
+    emailed links that lead nowhere. The links of its earlier email stop working instead: they were
+    made with a key the operator retired.
+    """
+    stale = [request for request in requests if not _links_known(request)]
+    for request in stale:
+        hashes = token_hashes(request.token_salt)
+        FeedbackRequest.objects.filter(pk=request.pk).update(**hashes)
+        for name, value in hashes.items():
+            setattr(request, name, value)
+    if stale:
+        logger.warning("New links for %d feedback requests made under a retired SECRET_KEY.", len(stale))
+    return len(stale)
+
+
+def _links_known(request: FeedbackRequest) -> bool:
+    return (
+        request_token(request.token_salt, Purpose.FEEDBACK, request.feedback_token_hash) is not None
+        and request_token(request.token_salt, Purpose.UNSUBSCRIBE, request.unsubscribe_token_hash) is not None
+    )
 
 
 def _mark_sent(request: FeedbackRequest, claim: str, *, reminder: bool) -> None:

@@ -6,10 +6,12 @@ arrived, so the claim, the batch and the error handling are exercised as in prod
 
 from __future__ import annotations
 
+import re
 import smtplib
 from datetime import timedelta
 from email import message_from_bytes
 from unittest import mock
+from urllib.parse import urlsplit
 
 import pytest
 from django.utils import timezone
@@ -271,6 +273,21 @@ def test_the_reminder_goes_once_after_the_reminder_delay(business, sent, smtp, f
     sent.refresh_from_db()
     assert sent.status == Status.REMINDED
     assert sent.reminder_due_at is None
+
+
+def test_a_reminder_after_the_secret_key_was_retired_carries_links_that_work(
+    client, business, sent, smtp, frozen, run_tasks_inline, settings
+):
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "the-new-secret-key-" + "n" * 40, []
+    frozen.shift(timedelta(days=business.reminder_delay_days, minutes=1))
+    tasks.sweep_feedback_requests()
+
+    reminder = message_from_bytes(smtp.messages[1][1])
+    text = reminder.get_payload(0).get_payload(decode=True).decode()
+    [link] = set(re.findall(r"https?://\S+?/f/[\w-]+/", text))
+    unsubscribe = reminder["List-Unsubscribe"].strip().strip("<>")
+    assert client.get(urlsplit(link).path).status_code == 200
+    assert client.get(urlsplit(unsubscribe).path).status_code == 200
 
 
 def test_the_reminder_has_its_own_message_id(business, sent, smtp, frozen):

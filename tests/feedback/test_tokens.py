@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 from unittest import mock
+from urllib.parse import urlsplit
 
 import pytest
 from django.db import connection
 
 from feedback import tasks
+from feedback.links import feedback_url, unsubscribe_url
 from feedback.models import FeedbackRequest
 from feedback.selectors import feedback_request_by_token
 from feedback.services.requests import RequestInput, feedback_request_create
@@ -104,3 +106,49 @@ def test_a_token_that_differs_by_one_character_is_a_404(client, request_):
     token = feedback_token(request_)
     changed = token[:-1] + ("A" if token[-1] != "A" else "B")
     assert client.get(f"/f/{changed}/").status_code == 404
+
+
+# --- SECRET_KEY rotation --------------------------------------------------------------------
+NEW_KEY = "the-new-secret-key-" + "n" * 40
+
+
+def reminder_links(request_) -> tuple[str, str]:
+    from feedback.emails import invitation_email
+    from feedback.services.sending import feedback_requests_rekey
+
+    request_.refresh_from_db()
+    feedback_requests_rekey([request_])  # what a reminder batch does before building its emails
+    message = invitation_email(request_, reminder=True)
+    return feedback_url(request_), message.extra_headers["List-Unsubscribe"].strip("<>")
+
+
+def test_after_a_rotation_reminders_repeat_the_first_emails_links_while_the_old_key_is_a_fallback(
+    client, settings, request_
+):
+    first = (feedback_url(request_), unsubscribe_url(request_))
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = NEW_KEY
+
+    assert reminder_links(request_) == first
+    assert client.get(urlsplit(first[0]).path).status_code == 200
+
+
+def test_after_the_old_key_is_retired_a_reminder_gets_new_links_that_work(client, settings, request_):
+    first = feedback_url(request_)
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = NEW_KEY, []
+
+    link, unsubscribe = reminder_links(request_)
+
+    assert link != first
+    assert client.get(urlsplit(link).path).status_code == 200
+    assert client.get(urlsplit(unsubscribe).path).status_code == 200
+    assert client.get(urlsplit(first).path).status_code == 404  # made with the retired key
+
+
+def test_requests_under_the_current_key_keep_their_links(request_):
+    from feedback.services.sending import feedback_requests_rekey
+
+    hashes = (request_.feedback_token_hash, request_.unsubscribe_token_hash)
+    assert feedback_requests_rekey([request_]) == 0
+    request_.refresh_from_db()
+    assert (request_.feedback_token_hash, request_.unsubscribe_token_hash) == hashes
