@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from businesses.models import Customer
 from feedback.models import FeedbackRequest
+from outbox.models import OutboxEmail, WebhookDelivery
+from reviews.models import Case, Review
 from showcase.cache import showcase_cache_invalidate
 
 
@@ -85,7 +87,25 @@ def customers_erase(*, customers: QuerySet[Customer]) -> int:
     """
     business_ids = set(customers.values_list("business_id", flat=True))
     erased = customers.count()
+    _delete_messages_quoting(customers)  # found through the cases and reviews, deleted next
     customers.delete()
     for business_id in business_ids:
         showcase_cache_invalidate(business_id)
     return erased
+
+
+def _delete_messages_quoting(customers: QuerySet[Customer]) -> None:
+    """Delete the emails and webhook deliveries, queued or sent, that quote these customers' words:
+    complaint alerts, overdue reminders and follow-ups about their cases (found by outbox key, see
+    reviews/services/cases.py), and the webhooks about their cases and reviews."""
+    cases = Case.objects.filter(feedback__customer__in=customers).values_list("pk", flat=True)
+    reviews = Review.objects.filter(feedback__customer__in=customers).values_list("pk", flat=True)
+    emails, webhooks = Q(pk__in=[]), Q(pk__in=[])
+    for case in cases:
+        emails |= Q(key__startswith=f"case-opened:{case}:") | Q(key__startswith=f"case-overdue:{case}:")
+        emails |= Q(key=f"case-follow-up:{case}")
+        webhooks |= Q(key=f"case.opened:{case}")
+    for review in reviews:
+        webhooks |= Q(key=f"review.created:{review}") | Q(key__startswith=f"review.published:{review}:")
+    OutboxEmail.objects.filter(emails).delete()
+    WebhookDelivery.objects.filter(webhooks).delete()

@@ -74,3 +74,25 @@ def test_an_owner_cannot_export_or_erase_another_businesss_customer(owner_client
         {"action": "erase_selected", "_selected_action": [stranger.pk], "confirm": "erase"},
     )
     assert Customer.objects.filter(pk=stranger.pk).exists()
+
+
+def test_erasing_a_customer_deletes_the_alerts_and_webhooks_that_quote_them(business, owner):
+    from feedback.services.privacy import customers_erase
+    from outbox.models import OutboxEmail, WebhookDelivery
+
+    business.webhook_url = "https://hooks.example.com/raves"
+    business.save()
+    erased = _answered(business, 1, "Cold soup, and nobody came.")
+    _answered(business, 2, "Slow service at the till.")
+
+    def quoting(words: str) -> tuple[int, int]:
+        return OutboxEmail.objects.filter(text__contains=words).count(), WebhookDelivery.objects.filter(
+            body__contains=words
+        ).count()
+
+    emails, webhooks = quoting("Cold soup")
+    assert emails >= 1 and webhooks >= 2  # the owner's alert; review.created and case.opened
+    kept = quoting("Slow service")
+    customers_erase(customers=Customer.objects.filter(pk=erased.pk))
+    assert quoting("Cold soup") == (0, 0)
+    assert quoting("Slow service") == kept
