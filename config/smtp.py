@@ -30,9 +30,13 @@ from config.mime import message_bytes
 
 
 class _RecordingMixin:
-    """`smtplib.SMTP.data`, with `on_transmitted()` called just before the message's final "."."""
+    """`smtplib.SMTP.data`, with `on_transmitted()` called just before the message's final ".".
 
-    on_transmitted: Callable[[], None] | None = None
+    `on_transmitted` may return a callable: it runs once the "." is written, to finish the record
+    (a commit already on its way to the database, say) while the server answers.
+    """
+
+    on_transmitted: Callable[[], Callable[[], None] | None] | None = None
 
     def _get_socket(self, host, port, timeout):
         sock = super()._get_socket(host, port, timeout)
@@ -53,14 +57,19 @@ class _RecordingMixin:
         if payload[-2:] != b"\r\n":
             payload += b"\r\n"
         self.send(payload)
+        finish = None
         if self.on_transmitted is not None:
             try:
-                self.on_transmitted()
+                finish = self.on_transmitted()
             except BaseException:
                 self.close()  # without the final ".", the server drops the message
                 raise
         self.send(b".\r\n")
-        return self.getreply()
+        try:
+            return self.getreply()
+        finally:
+            if finish is not None:
+                finish()
 
 
 class RecordingSMTP(_RecordingMixin, smtplib.SMTP):
@@ -117,20 +126,28 @@ class EmailBackend(smtp.EmailBackend):
 
 
 def send_and_record(
-    backend: BaseEmailBackend, message: EmailMessage, *, record: Callable[[], None], undo: Callable[[], None]
+    backend: BaseEmailBackend,
+    message: EmailMessage,
+    *,
+    record: Callable[[], Callable[[], None] | None],
+    undo: Callable[[], None],
 ) -> None:
     """Send `message` on an open `backend`, calling `record()` once it is handed over.
 
+    On our SMTP connection `record()` runs just before the message's final "."; the callable it
+    may return runs right after that "." (see `_RecordingMixin`). Other backends send, then record.
     When sending fails after `record()` ran (the server refused the message it had taken), `undo()`
     runs before the error propagates.
     """
     recorded = False
 
-    def once() -> None:
+    def once() -> Callable[[], None] | None:
         nonlocal recorded
-        if not recorded:
-            record()
-            recorded = True
+        if recorded:
+            return None
+        finish = record()
+        recorded = True
+        return finish
 
     connection = getattr(backend, "connection", None)
     try:
@@ -142,7 +159,8 @@ def send_and_record(
                 connection.on_transmitted = None
         else:
             backend.send_messages([message])
-        once()
+        if (finish := once()) is not None:  # a backend that cannot record mid-message
+            finish()
     except Exception:
         if recorded:
             undo()

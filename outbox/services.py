@@ -90,9 +90,7 @@ def outbox_emails_send(*, email_ids: Sequence[int]) -> int:
                 send_and_record(
                     connection,
                     _message(email),
-                    record=lambda email=email: OutboxEmail.objects.filter(pk=email.pk, claim=claim).update(
-                        status=Status.SENT, sent_at=timezone.now(), lease_until=None, last_error=""
-                    ),
+                    record=lambda email=email: _record_sent(email, claim),
                     undo=lambda email=email: OutboxEmail.objects.filter(pk=email.pk, claim=claim).update(
                         status=Status.SENDING, sent_at=None
                     ),
@@ -103,6 +101,12 @@ def outbox_emails_send(*, email_ids: Sequence[int]) -> int:
         logger.warning("SMTP failed after %d of %d outbox emails: %s", sent, len(emails), error)
         _release(pending, claim, error)
     return sent
+
+
+def _record_sent(email: OutboxEmail, claim: str) -> None:
+    OutboxEmail.objects.filter(pk=email.pk, claim=claim).update(
+        status=Status.SENT, sent_at=timezone.now(), lease_until=None, last_error=""
+    )
 
 
 def _message(email: OutboxEmail) -> EmailMultiAlternatives:

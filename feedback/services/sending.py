@@ -11,7 +11,6 @@ Rules, in one place:
 
 from __future__ import annotations
 
-import functools
 import logging
 import smtplib
 import uuid
@@ -20,13 +19,14 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from config.smtp import send_and_record
 from feedback.emails import invitation_email, invitation_merge
 from feedback.models import FeedbackRequest, FeedbackRequestEvent
+from feedback.services.recording import ClaimLost, send_recorder
 from feedback.tokens import Purpose, request_token, token_hashes
 
 logger = logging.getLogger(__name__)
@@ -34,11 +34,6 @@ Status = FeedbackRequest.Status
 
 
 Claimed = tuple[str, list[FeedbackRequest]]  # (the claim id, the requests it holds)
-
-
-class ClaimLost(Exception):
-    """The request is no longer this sender's to send: its lease ran out and another sender took it,
-    or (for a reminder) the customer answered meanwhile."""
 
 
 def send_lease() -> timedelta:
@@ -110,14 +105,14 @@ def _send_batch(requests: list[FeedbackRequest], claim: str, *, reminder: bool) 
     merge = invitation_merge(reminder=reminder)
     pending = [(request, invitation_email(request, reminder=reminder, merge=merge)) for request in requests]
     try:
-        with get_connection() as connection:
+        with get_connection() as connection, send_recorder() as recorder:
             while pending:
                 request, message = pending[0]
                 try:
                     send_and_record(
                         connection,
                         message,
-                        record=lambda request=request: _mark_sent(request, claim, reminder=reminder),
+                        record=lambda request=request: recorder.mark_sent(request, claim, reminder=reminder),
                         undo=lambda request=request: _unmark_sent(request, claim, reminder=reminder),
                     )
                 except smtplib.SMTPRecipientsRefused as error:
@@ -159,61 +154,6 @@ def _links_known(request: FeedbackRequest) -> bool:
     return (
         request_token(request.token_salt, Purpose.FEEDBACK, request.feedback_token_hash) is not None
         and request_token(request.token_salt, Purpose.UNSUBSCRIBE, request.unsubscribe_token_hash) is not None
-    )
-
-
-def _mark_sent(request: FeedbackRequest, claim: str, *, reminder: bool) -> None:
-    """Record a send: the step's fields and its history row, committed together.
-
-    Only the holder of the claim records the step, and only while the request is still in the
-    state it was claimed in; otherwise `ClaimLost` is raised, before the server has the message.
-    """
-    now = timezone.now()
-    if reminder:
-        changes = {"status": Status.REMINDED, "reminded_at": now, "reminder_due_at": None}
-    else:
-        business = request.business
-        changes = {
-            "status": Status.SENT,
-            "sent_at": now,
-            "reminder_due_at": now + timedelta(days=business.reminder_delay_days),
-            "expires_at": now + timedelta(days=business.link_lifetime_days),
-        }
-    changes |= {"lease_until": None, "claim": "", "last_error": ""}
-    claimed_status = Status.SENT if reminder else Status.SENDING
-    if connection.vendor == "postgresql":
-        recorded = _record_step_in_one_statement(request.pk, claim, claimed_status, changes, now)
-    else:
-        with transaction.atomic():
-            recorded = FeedbackRequest.objects.filter(pk=request.pk, claim=claim, status=claimed_status).update(
-                **changes
-            )
-            if recorded:
-                FeedbackRequestEvent.objects.create(request=request, status=changes["status"])
-    if not recorded:
-        raise ClaimLost(request.pk)
-
-
-def _record_step_in_one_statement(pk: int, claim: str, claimed_status: str, changes: dict, now: datetime) -> bool:
-    """`_mark_sent` on PostgreSQL: one round trip and one commit, as it runs once per message while
-    the message waits for its final ".". (Measured: ~0.3 ms less CPU per message than the ORM.)"""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _record_step_sql(tuple(changes)), [*changes.values(), pk, claim, claimed_status, changes["status"], now]
-        )
-        return cursor.rowcount == 1
-
-
-@functools.cache
-def _record_step_sql(columns: tuple[str, ...]) -> str:
-    requests, events = FeedbackRequest._meta, FeedbackRequestEvent._meta
-    assignments = ", ".join(f"{requests.get_field(name).column} = %s" for name in columns)
-    event_columns = ", ".join(events.get_field(name).column for name in ("request", "status", "note", "created_at"))
-    # Table and column names come from the models; every value is a query parameter.
-    return (
-        f"WITH recorded AS (UPDATE {requests.db_table} SET {assignments}"  # noqa: S608
-        " WHERE id = %s AND claim = %s AND status = %s RETURNING id)"
-        f" INSERT INTO {events.db_table} ({event_columns}) SELECT id, %s, '', %s FROM recorded"
     )
 
 
