@@ -4,10 +4,10 @@ An SMTP server takes a message when the client writes the lone "." that ends it.
 between the server taking a message and the database recording it would send it again once its
 lease runs out; a worker killed after recording but before the "." was written leaves a message
 the server never takes. So our connection writes the whole message except that final line,
-records the send (one short commit), then writes the ".": the only gap left is the instant
-between the commit and those three bytes. If the recording fails, the connection is dropped
-before the ".", and the server discards the message. If the server then refuses the message,
-the caller undoes the record.
+records the send, then writes the ".". The record may end in a commit sent just before the "."
+and confirmed after it (feedback/services/recording.py): the only gap left is between two
+writes. If the recording fails, the connection is dropped before the ".", and the server
+discards the message. If the server then refuses the message, the caller undoes the record.
 
 `EMAIL_URL=smtp://…` selects this backend (see settings); other backends send, then record.
 """
