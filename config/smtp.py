@@ -5,7 +5,7 @@ between the server taking a message and the database recording it would send it 
 lease runs out; a worker killed after recording but before the "." was written leaves a message
 the server never takes. So our connection writes the whole message except that final line,
 records the send, then writes the ".". The record may end in a commit sent just before the "."
-and confirmed after it (feedback/services/recording.py): the only gap left is between two
+and confirmed after it (config/send_record.py): the only gap left is between two
 writes. If the recording fails, the connection is dropped before the ".", and the server
 discards the message. If the server then refuses the message, the caller undoes the record.
 

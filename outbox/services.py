@@ -20,6 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from businesses.models import Business
+from config.send_record import ClaimLost, Finish, SendRecorder, send_recorder
 from config.smtp import send_and_record
 from outbox.models import OutboxEmail
 
@@ -84,18 +85,26 @@ def outbox_emails_send(*, email_ids: Sequence[int]) -> int:
     sent = 0
     pending = list(emails)
     try:
-        with get_connection() as connection:
+        with get_connection() as connection, send_recorder() as recorder:
             while pending:
                 email = pending[0]
-                send_and_record(
-                    connection,
-                    _message(email),
-                    record=lambda email=email: _record_sent(email, claim),
-                    undo=lambda email=email: OutboxEmail.objects.filter(pk=email.pk, claim=claim).update(
-                        status=Status.SENDING, sent_at=None
-                    ),
-                )
-                sent += 1
+                try:
+                    send_and_record(
+                        connection,
+                        _message(email),
+                        record=lambda email=email: _record_sent(recorder, email, claim),
+                        undo=lambda email=email: OutboxEmail.objects.filter(pk=email.pk, claim=claim).update(
+                            status=Status.SENDING, sent_at=None
+                        ),
+                    )
+                except ClaimLost:
+                    # Another sender took it after this one's lease ran out: dropped before its
+                    # final ".", and with it the connection.
+                    logger.info("Outbox email %s is no longer ours to send; skipped.", email.pk)
+                    connection.close()
+                    connection.open()
+                else:
+                    sent += 1
                 pending.pop(0)
     except (smtplib.SMTPException, OSError) as error:
         logger.warning("SMTP failed after %d of %d outbox emails: %s", sent, len(emails), error)
@@ -103,10 +112,21 @@ def outbox_emails_send(*, email_ids: Sequence[int]) -> int:
     return sent
 
 
-def _record_sent(email: OutboxEmail, claim: str) -> None:
-    OutboxEmail.objects.filter(pk=email.pk, claim=claim).update(
-        status=Status.SENT, sent_at=timezone.now(), lease_until=None, last_error=""
-    )
+def _record_sent(recorder: SendRecorder, email: OutboxEmail, claim: str) -> Finish | None:
+    """Record a send, if this sender still holds the email's claim (else `ClaimLost`)."""
+    now = timezone.now()
+
+    def orm() -> bool:
+        rows = OutboxEmail.objects.filter(pk=email.pk, claim=claim)
+        return bool(rows.update(status=Status.SENT, sent_at=now, lease_until=None, last_error=""))
+
+    return recorder.record(sql=_RECORD_SENT_SQL, params=[Status.SENT, now, email.pk, claim], orm=orm)
+
+
+_RECORD_SENT_SQL = (
+    f"UPDATE {OutboxEmail._meta.db_table} SET status = %s, sent_at = %s, lease_until = NULL,"  # noqa: S608
+    " last_error = '' WHERE id = %s AND claim = %s"
+)
 
 
 def _message(email: OutboxEmail) -> EmailMultiAlternatives:

@@ -23,10 +23,11 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from config.send_record import ClaimLost, send_recorder
 from config.smtp import send_and_record
 from feedback.emails import invitation_email, invitation_merge
 from feedback.models import FeedbackRequest, FeedbackRequestEvent
-from feedback.services.recording import ClaimLost, send_recorder
+from feedback.services.recording import mark_sent
 from feedback.tokens import Purpose, request_token, token_hashes
 
 logger = logging.getLogger(__name__)
@@ -112,7 +113,7 @@ def _send_batch(requests: list[FeedbackRequest], claim: str, *, reminder: bool) 
                     send_and_record(
                         connection,
                         message,
-                        record=lambda request=request: recorder.mark_sent(request, claim, reminder=reminder),
+                        record=lambda request=request: mark_sent(recorder, request, claim, reminder=reminder),
                         undo=lambda request=request: _unmark_sent(request, claim, reminder=reminder),
                     )
                 except smtplib.SMTPRecipientsRefused as error:

@@ -446,7 +446,7 @@ def smtp_server(settings):
 
 
 # Outside a test transaction, so that on PostgreSQL (CI) the batch records through its own
-# asynchronous connection (feedback/services/recording.py), as a worker does.
+# asynchronous connection (config/send_record.py), as a worker does.
 @pytest.mark.django_db(transaction=True)
 def test_a_request_claimed_by_another_sender_meanwhile_is_not_sent(business, smtp_server):
     requests = queued(business, 3)
