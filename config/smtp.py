@@ -136,16 +136,21 @@ def send_and_record(
 
     On our SMTP connection `record()` runs just before the message's final "."; the callable it
     may return runs right after that "." (see `_RecordingMixin`). Other backends send, then record.
-    When sending fails after `record()` ran (the server refused the message it had taken), `undo()`
-    runs before the error propagates.
+    When `record()` fails, the message is dropped and the backend reconnected for the next one. When
+    sending fails after `record()` ran (the server refused the message it had taken), `undo()` runs
+    before the error propagates.
     """
-    recorded = False
+    recorded = record_failed = False
 
     def once() -> Callable[[], None] | None:
-        nonlocal recorded
+        nonlocal recorded, record_failed
         if recorded:
             return None
-        finish = record()
+        try:
+            finish = record()
+        except BaseException:
+            record_failed = True
+            raise
         recorded = True
         return finish
 
@@ -155,6 +160,11 @@ def send_and_record(
             connection.on_transmitted = once
             try:
                 backend.send_messages([message])
+            except Exception:
+                if record_failed:  # the message was dropped with the connection: open a new one
+                    backend.close()
+                    backend.open()
+                raise
             finally:
                 connection.on_transmitted = None
         else:

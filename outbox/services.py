@@ -97,12 +97,8 @@ def outbox_emails_send(*, email_ids: Sequence[int]) -> int:
                             status=Status.SENDING, sent_at=None
                         ),
                     )
-                except ClaimLost:
-                    # Another sender took it after this one's lease ran out: dropped before its
-                    # final ".", and with it the connection.
+                except ClaimLost:  # another sender took it: dropped before its final "." (config/smtp.py)
                     logger.info("Outbox email %s is no longer ours to send; skipped.", email.pk)
-                    connection.close()
-                    connection.open()
                 else:
                     sent += 1
                 pending.pop(0)

@@ -139,3 +139,17 @@ def test_other_addresses_are_sanitized_by_django(address):
 def test_an_address_with_a_line_break_is_refused():
     with pytest.raises(ValueError):
         envelope_address("a@example.com\r\nRCPT TO:<b@example.com>", "utf-8")
+
+
+def test_after_a_failed_record_the_backend_sends_the_next_message(smtp_server):
+    handler, backend = smtp_server()
+    handler.recorded.set()
+
+    def lost():
+        raise RuntimeError("not ours any more")
+
+    with backend:
+        with pytest.raises(RuntimeError):
+            send_and_record(backend, _message(), record=lost, undo=lambda: None)
+        send_and_record(backend, _message(), record=lambda: None, undo=lambda: None)
+    assert len(handler.received) == 1

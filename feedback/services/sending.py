@@ -118,12 +118,8 @@ def _send_batch(requests: list[FeedbackRequest], claim: str, *, reminder: bool) 
                     )
                 except smtplib.SMTPRecipientsRefused as error:
                     _mark_failed(request, claim, f"Recipient refused: {error.recipients}")
-                except ClaimLost:
-                    # The message was dropped before its final "." (see config/smtp.py), and with it
-                    # the connection: the next message needs a new one.
+                except ClaimLost:  # dropped before its final "." (config/smtp.py)
                     logger.info("Feedback request %s is no longer ours to send; skipped.", request.pk)
-                    connection.close()
-                    connection.open()
                 else:
                     sent += 1
                 pending.pop(0)
