@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import socket
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
@@ -56,3 +58,31 @@ def api_client(business) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Api-Key {api_key_for(business)}")
     return client
+
+
+class SMTPCollector:
+    """What an aiosmtpd server on loopback received: the recipients of each accepted message."""
+
+    def __init__(self) -> None:
+        self.recipients: list[str] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.recipients.extend(envelope.rcpt_tos)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_collector(settings) -> SMTPCollector:
+    """Our SMTP backend (`config.smtp.EmailBackend`, which records each send before the message's
+    final ".") pointed at an aiosmtpd server on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    collector = SMTPCollector()
+    controller = Controller(collector, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "config.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    yield collector
+    controller.stop()

@@ -415,58 +415,28 @@ def test_a_request_whose_sends_keep_dying_is_failed_not_retried_for_ever(busines
 
 
 # --- a claim lost while its batch is sending (our SMTP backend, a real SMTP server) -------------
-class Collector:
-    def __init__(self) -> None:
-        self.recipients: list[str] = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        self.recipients.extend(envelope.rcpt_tos)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_server(settings):
-    """`config.smtp.EmailBackend`, which records each send before the message's final ".", against
-    an aiosmtpd server on loopback."""
-    import socket
-
-    from aiosmtpd.controller import Controller
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    collector = Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "config.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    yield collector
-    controller.stop()
-
-
 # Outside a test transaction, so that on PostgreSQL (CI) the batch records through its own
 # asynchronous connection (config/send_record.py), as a worker does.
 @pytest.mark.django_db(transaction=True)
-def test_a_request_claimed_by_another_sender_meanwhile_is_not_sent(business, smtp_server):
+def test_a_request_claimed_by_another_sender_meanwhile_is_not_sent(business, smtp_collector):
     requests = queued(business, 3)
     claim, claimed = feedback_requests_claim(request_ids=ids(requests))
     # The second one's lease ran out while this batch was slow, and the sweep gave it to another sender.
     FeedbackRequest.objects.filter(pk=requests[1].pk).update(claim="another-sender")
 
     assert sending._send_batch(claimed, claim, reminder=False) == 2
-    assert sorted(smtp_server.recipients) == ["c0@example.com", "c2@example.com"]
+    assert sorted(smtp_collector.recipients) == ["c0@example.com", "c2@example.com"]
     assert statuses(requests) == [Status.SENT, Status.SENDING, Status.SENT]
     assert not FeedbackRequest.objects.get(pk=requests[1].pk).events.filter(status=Status.SENT).exists()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_reminder_is_not_sent_to_a_customer_who_answered_while_its_batch_was_sending(business, smtp_server):
+def test_a_reminder_is_not_sent_to_a_customer_who_answered_while_its_batch_was_sending(business, smtp_collector):
     past = timezone.now() - timedelta(minutes=1)
     requests = FeedbackRequestFactory.create_batch(2, business=business, reminder_due_at=past)
     claim, claimed = sending.feedback_reminders_claim(request_ids=ids(requests))
     FeedbackRequest.objects.filter(pk=requests[0].pk).update(status=Status.RESPONDED)
 
     assert sending._send_batch(claimed, claim, reminder=True) == 1
-    assert smtp_server.recipients == [requests[1].customer.email]
+    assert smtp_collector.recipients == [requests[1].customer.email]
     assert statuses(requests) == [Status.RESPONDED, Status.REMINDED]

@@ -3,11 +3,9 @@ another sender took meanwhile."""
 
 from __future__ import annotations
 
-import socket
 from unittest import mock
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.mail import EmailMultiAlternatives
 
 from outbox import services
@@ -18,30 +16,6 @@ from outbox.models import OutboxEmail
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-class Collector:
-    def __init__(self) -> None:
-        self.recipients: list[str] = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        self.recipients.extend(envelope.rcpt_tos)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_server(settings):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    collector = Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "config.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    yield collector
-    controller.stop()
-
-
 def queued(*recipients: str) -> list[OutboxEmail]:
     with mock.patch.object(services, "enqueue_outbox_send"):
         return [
@@ -50,15 +24,15 @@ def queued(*recipients: str) -> list[OutboxEmail]:
         ]
 
 
-def test_each_email_is_sent_once_and_recorded(smtp_server):
+def test_each_email_is_sent_once_and_recorded(smtp_collector):
     emails = queued("a@example.com", "b@example.com")
     assert services.outbox_emails_send(email_ids=[email.pk for email in emails]) == 2
     assert services.outbox_emails_send(email_ids=[email.pk for email in emails]) == 0
-    assert sorted(smtp_server.recipients) == ["a@example.com", "b@example.com"]
+    assert sorted(smtp_collector.recipients) == ["a@example.com", "b@example.com"]
     assert set(OutboxEmail.objects.values_list("status", flat=True)) == {OutboxEmail.Status.SENT}
 
 
-def test_an_email_another_sender_took_meanwhile_is_not_sent(smtp_server):
+def test_an_email_another_sender_took_meanwhile_is_not_sent(smtp_collector):
     first, second = queued("a@example.com", "b@example.com")
     build = services._message
 
@@ -70,6 +44,6 @@ def test_an_email_another_sender_took_meanwhile_is_not_sent(smtp_server):
 
     with mock.patch.object(services, "_message", side_effect=build_and_lose_the_second):
         assert services.outbox_emails_send(email_ids=[first.pk, second.pk]) == 1
-    assert smtp_server.recipients == ["a@example.com"]
+    assert smtp_collector.recipients == ["a@example.com"]
     second.refresh_from_db()
     assert (second.status, second.claim) == (OutboxEmail.Status.SENDING, "another-sender")
