@@ -34,8 +34,10 @@ CSP_MARK = "Content Security Policy"
 
 
 @pytest.fixture
-def demo_business(db) -> Business:
+def demo_business(db, settings) -> Business:
+    settings.DEBUG = True  # as `make run`: the demo logins get their known passwords
     call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115 — the command's banner is noise here
+    settings.DEBUG = False
     return Business.objects.get(slug=DEMO_SLUG)
 
 

@@ -12,7 +12,13 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from businesses.demo import DEMO_SLUG
+from businesses.demo import (
+    DEMO_ADMIN_PASSWORD,
+    DEMO_ADMIN_USERNAME,
+    DEMO_OWNER_EMAIL,
+    DEMO_OWNER_PASSWORD,
+    DEMO_SLUG,
+)
 from businesses.models import Business, BusinessAPIKey, Membership
 
 pytestmark = pytest.mark.django_db
@@ -172,10 +178,58 @@ def test_load_demo_prints_logins_that_work():
     assert User.objects.get(username=admin_username).is_superuser
 
 
-def test_load_demo_prints_logins_that_still_work_the_second_time():
+def printed_login(output: str, which: str) -> tuple[str, str]:
+    (line,) = [line for line in output.splitlines() if f"{which} login:" in line]
+    username, password = line.split(":", 1)[1].strip().split(" / ")
+    return username, password
+
+
+def test_load_demo_in_development_prints_the_known_logins_every_time(settings):
+    settings.DEBUG = True
     run("load_demo")
     output = run("load_demo")
 
-    (owner_line,) = [line for line in output.splitlines() if "owner login:" in line]
-    username, password = owner_line.split(":", 1)[1].strip().split(" / ")
-    assert Client().login(username=username, password=password)
+    assert printed_login(output, "owner") == (DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD)
+    assert printed_login(output, "superuser") == (DEMO_ADMIN_USERNAME, DEMO_ADMIN_PASSWORD)
+    assert Client().login(username=DEMO_OWNER_EMAIL, password=DEMO_OWNER_PASSWORD)
+    assert Client().login(username=DEMO_ADMIN_USERNAME, password=DEMO_ADMIN_PASSWORD)
+
+
+def test_load_demo_in_production_never_sets_a_published_password():
+    first = run("load_demo")  # the test settings run with DEBUG off, as production does
+    second = run("load_demo")
+
+    for which, published in (("owner", DEMO_OWNER_PASSWORD), ("superuser", DEMO_ADMIN_PASSWORD)):
+        username, password = printed_login(first, which)
+        assert password != published
+        assert Client().login(username=username, password=password)
+        assert not Client().login(username=username, password=published)
+        # Printed once: the second run keeps the password and does not show it again.
+        assert password not in second
+        assert "password unchanged" in printed_login(second, which)[1]
+        assert Client().login(username=username, password=password)
+
+
+def test_load_demo_in_production_replaces_a_published_password_left_by_an_older_version(settings):
+    settings.DEBUG = True
+    run("load_demo")
+    settings.DEBUG = False
+
+    output = run("load_demo")
+
+    for which, published in (("owner", DEMO_OWNER_PASSWORD), ("superuser", DEMO_ADMIN_PASSWORD)):
+        username, password = printed_login(output, which)
+        assert not Client().login(username=username, password=published)
+        assert Client().login(username=username, password=password)
+
+
+def test_load_demo_in_production_keeps_a_password_the_operator_chose():
+    run("load_demo")
+    admin = User.objects.get(username=DEMO_ADMIN_USERNAME)
+    admin.set_password("chosen-by-the-operator-42")
+    admin.save()
+
+    output = run("load_demo")
+
+    assert "password unchanged" in printed_login(output, "superuser")[1]
+    assert Client().login(username=DEMO_ADMIN_USERNAME, password="chosen-by-the-operator-42")
