@@ -3,30 +3,38 @@
 A cell that starts with =, +, -, @, a tab or a carriage return is run as a formula by Excel,
 LibreOffice and Google Sheets (OWASP "CSV injection"): a customer named `=HYPERLINK(...)` would
 become a live link in the owner's spreadsheet. Every export writes its cells through `safe_cell`,
-which prefixes such a text with a single quote, so it shows as typed and never runs. Stored data is
-never altered: the protection is applied on the way out.
+which puts a single quote before such a text, so it shows as typed and never runs.
+
+The file is written with commas, but a spreadsheet set up for another separator (`;` in much of
+Europe, tab, `|`) may cut a text into several cells: `Great;=HYPERLINK(...)` would start a cell
+with a formula. So every field is quoted (a quote-aware reader keeps it whole), and a formula
+trigger that follows any of those separators, or a line break, is neutralised as well, for readers
+that split without regard to quotes. Stored data is never altered: this is applied on the way out.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from django.http import StreamingHttpResponse
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Where a spreadsheet may start a cell inside our text: the start, or after a separator it might use
+# (comma, semicolon, tab, pipe) or a line break, then any spaces or quotes, then a formula trigger.
+_CELL_START_FORMULA = re.compile(r"""(^|[,;\t|\r\n])([ "]*)(?=[=+\-@\t\r])""")
 
 
 def safe_cell(value: Any) -> Any:
-    """`value`, with a leading ' when it is a text a spreadsheet would run as a formula."""
+    """`value`, with a ' before every place where a spreadsheet could read the text as a formula."""
     if value is None:
         return ""
     if isinstance(value, datetime | date):
         return value.isoformat()
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
+    if isinstance(value, str):
+        return _CELL_START_FORMULA.sub(r"\1\2'", value)
     return value
 
 
@@ -39,7 +47,7 @@ class _Echo:
 
 def csv_lines(rows: Iterable[Sequence[Any]], header: Sequence[str]) -> Iterator[str]:
     """The CSV text of `header` and `rows`, line by line, every cell made safe."""
-    writer = csv.writer(_Echo())
+    writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
     yield "\ufeff"  # a byte-order mark, so Excel reads the file as UTF-8
     yield writer.writerow([safe_cell(name) for name in header])
     for row in rows:

@@ -1,5 +1,7 @@
 """The owner's dashboard: scoped, the same figures as the metrics, bounded queries, safe CSV."""
 
+import csv
+import io
 from datetime import timedelta
 
 import pytest
@@ -78,6 +80,21 @@ def test_the_csv_export_is_formula_safe(owner_client, business):
     FeedbackFactory(request__business=business, request__sent_at=timezone.now(), comment='=HYPERLINK("x")')
     body = b"".join(owner_client.get("/admin/dashboard/feedback.csv").streaming_content).decode()
     assert "'=HYPERLINK" in body
+
+
+@pytest.mark.parametrize("separator", [",", ";", "\t", "|"])
+def test_the_csv_export_is_formula_safe_whatever_separator_the_spreadsheet_uses(owner_client, business, separator):
+    comment = 'Great;=HYPERLINK("http://evil.example")\tok|+1+1,@SUM(A1)\n-2+3; "=cmd'
+    FeedbackFactory(request__business=business, request__sent_at=timezone.now(), comment=comment)
+    body = b"".join(owner_client.get("/admin/dashboard/feedback.csv").streaming_content).decode().lstrip("\ufeff")
+
+    quote_aware = [cell for row in csv.reader(io.StringIO(body), delimiter=separator) for cell in row]
+    naive = [cell for line in body.splitlines() for cell in line.split(separator)]
+    for cell in quote_aware + naive:
+        assert not cell.strip(' "').startswith(("=", "+", "-", "@")), cell
+    # Every field is quoted, so a reader that honours quotes keeps the comment in one cell.
+    (row,) = list(csv.reader(io.StringIO(body)))[1:]
+    assert any(cell.replace("'", "") == comment for cell in row)
 
 
 def test_a_bad_period_is_explained(owner_client):
