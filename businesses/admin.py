@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count
@@ -11,11 +12,16 @@ from django.template.response import TemplateResponse
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
-from businesses.admin_scoping import BusinessScopedAdmin, business_roles
+from businesses.admin_scoping import BusinessScopedAdmin, business_ids, business_roles
 from businesses.models import Business, BusinessAPIKey, Customer, Membership, StaffMember
+from businesses.services import business_webhook_secret_rotate
 from showcase.cache import showcase_cache_invalidate
 
 OWNERS = frozenset({Membership.Role.OWNER})
+WEBHOOK_SECRET_HELP = (
+    "Each webhook is signed with a secret that is shown once, when it is made (on saving a webhook URL) "
+    "or rotated (the list's action “Rotate the webhook secret”), and never again."
+)
 
 
 @admin.register(Business)
@@ -32,19 +38,73 @@ class BusinessAdmin(BusinessScopedAdmin):
         ),
         (
             "Asking customers",
-            {"fields": ["quiet_period_days", "reminder_delay_days", "link_lifetime_days", "ask_recommend_score"]},
+            {
+                "fields": [
+                    "quiet_period_days",
+                    "reminder_delay_days",
+                    "link_lifetime_days",
+                    "ask_recommend_score",
+                    "daily_invitation_limit",
+                ]
+            },
         ),
         (
             "Complaints and reviews",
             {"fields": ["low_rating_threshold", "complaint_response_hours", "auto_publish", "showcase_enabled"]},
         ),
         ("Weekly wins email", {"fields": ["digest_weekday", "digest_hour"]}),
-        ("Webhooks", {"fields": ["webhook_url", "webhook_secret"], "classes": ["collapse"]}),
+        ("Webhooks", {"fields": ["webhook_url"], "classes": ["collapse"], "description": WEBHOOK_SECRET_HELP}),
     ]
+    actions = ["rotate_webhook_secret"]
+
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        if request.user.is_superuser:
+            return super().get_fieldsets(request, obj)
+        # The daily cap protects the server's sending reputation: owners see it, only a superuser sets it.
+        return [
+            (name, {**options, "fields": [_shown_as_limit(field) for field in options["fields"]]})
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if request.user.is_superuser else [*readonly, "daily_limit"]
+
+    @admin.display(description="Daily invitation limit")
+    def daily_limit(self, obj: Business | None) -> str:
+        limit = obj.invitations_per_day if obj else settings.FEEDBACK_DAILY_LIMIT
+        return f"{limit:,} invitations and reminders a day (set by the server's administrator)"
 
     def save_model(self, request: HttpRequest, obj: Business, form, change: bool) -> None:
+        # The form's validation (Business.clean) made a secret when a URL was set without one.
+        stored = Business.objects.filter(pk=obj.pk).values_list("webhook_secret", flat=True).first() if change else ""
         super().save_model(request, obj, form, change)
         showcase_cache_invalidate(obj.pk)  # the public page shows the name, contact details and logo
+        if obj.webhook_secret and obj.webhook_secret != stored:
+            self._show_secret_once(request, obj, obj.webhook_secret)
+
+    @admin.action(description="Rotate the webhook secret (shown once)")
+    def rotate_webhook_secret(self, request: HttpRequest, queryset) -> None:
+        """A new signing secret for each selected business the user owns, shown in this one message."""
+        if not request.user.is_superuser:
+            queryset = queryset.filter(pk__in=business_ids(request, OWNERS))
+        for business in queryset:
+            self._show_secret_once(request, business, business_webhook_secret_rotate(business=business))
+
+    def _show_secret_once(self, request: HttpRequest, business: Business, secret: str) -> None:
+        self.message_user(
+            request,
+            f"New webhook secret for {business}: {secret} — copy it into your receiver now: "
+            "it is not shown again (rotate it to get a new one).",
+            messages.WARNING,
+        )
+
+    def get_actions(self, request: HttpRequest):
+        actions = super().get_actions(request)
+        # Only owners (and superusers) may see a secret: managers never get the action.
+        if not request.user.is_superuser and not business_ids(request, OWNERS):
+            actions.pop("rotate_webhook_secret", None)
+        return actions
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser
@@ -61,6 +121,10 @@ class BusinessAdmin(BusinessScopedAdmin):
         return roles.get(obj.pk) == Membership.Role.OWNER
 
 
+def _shown_as_limit(field: str) -> str:
+    return "daily_limit" if field == "daily_invitation_limit" else field
+
+
 @admin.register(StaffMember)
 class StaffMemberAdmin(BusinessScopedAdmin):
     list_display = ["name", "email", "business", "active", "wants_digest"]
@@ -74,7 +138,9 @@ class CustomerAdmin(BusinessScopedAdmin):
     list_display = ["email", "name", "external_id", "business", "opted_out_at", "created_at"]
     list_filter = [("opted_out_at", admin.EmptyFieldListFilter), "business"]
     search_fields = ["email", "name", "external_id"]
-    fields = ["business", "name", "email", "external_id", "opted_out_at"]
+    fields = ["business", "name", "email", "external_id", "opted_out_at", "bounced_at"]
+    # Only the customer undoes an opt-out or a bounce, through their own link (feedback/views.py).
+    readonly_fields = ["opted_out_at", "bounced_at"]
     date_hierarchy = "created_at"
     actions = ["export_data", "erase_selected"]
 

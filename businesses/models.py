@@ -59,7 +59,10 @@ class Business(models.Model):
 
     # Asking
     quiet_period_days = models.PositiveSmallIntegerField(
-        default=30, help_text="Do not ask the same customer again within this many days."
+        default=30,
+        # At least a day: with 0, every API call could email the same person again (issue 13).
+        validators=[MinValueValidator(1, "The quiet period is at least 1 day.")],
+        help_text="Do not ask the same customer again within this many days (at least 1).",
     )
     reminder_delay_days = models.PositiveSmallIntegerField(
         default=3,
@@ -68,6 +71,13 @@ class Business(models.Model):
     )
     link_lifetime_days = models.PositiveSmallIntegerField(
         default=30, validators=[MinValueValidator(1)], help_text="Feedback links stop working after this many days."
+    )
+    daily_invitation_limit = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1, "The daily limit is at least 1 email.")],
+        help_text="Invitations and reminders sent per day at most (in the business's time zone); the rest wait "
+        "for the next day. Empty: the server's FEEDBACK_DAILY_LIMIT. Only a superuser can change it.",
     )
     ask_recommend_score = models.BooleanField(
         default=True, help_text="Ask “How likely are you to recommend us?” (0–10) for the recommend score (NPS)."
@@ -108,13 +118,49 @@ class Business(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "businesses"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quiet_period_days__gte=1),
+                name="business_quiet_period_at_least_one_day",
+                violation_error_message="The quiet period is at least 1 day.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def invitations_per_day(self) -> int:
+        """The daily cap of invitation emails: this business's own, else the server's default."""
+        return self.daily_invitation_limit or settings.FEEDBACK_DAILY_LIMIT
+
     def clean(self) -> None:
         if self.webhook_url and not self.webhook_secret:
             self.webhook_secret = secrets.token_hex(32)
+
+
+class DailyInvitationCount(models.Model):
+    """How many invitation emails (first invitations and reminders) a business has taken for
+    sending on one day of its own calendar, against its daily cap.
+
+    Sending reserves its slots here when it claims a batch, by a conditional update of this one
+    row, so workers sending at once never pass the cap; slots of messages that did not go are
+    given back.
+    """
+
+    # No index of its own: the unique (business, day) index serves lookups and cascades.
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="daily_counts", db_index=False)
+    day = models.DateField(help_text="In the business's time zone.")
+    reserved = models.PositiveIntegerField(default=0)
+    limit_reached_at = models.DateTimeField(
+        null=True, blank=True, help_text="When something first had to wait for the next day (the owner was told)."
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["business", "day"], name="dailyinvitationcount_unique_day")]
+
+    def __str__(self) -> str:
+        return f"{self.business} on {self.day}: {self.reserved}"
 
 
 class Membership(models.Model):

@@ -92,6 +92,16 @@ def customer_get_or_create(*, business: Business, email: str, name: str = "", ex
     return customer
 
 
+def business_webhook_secret_rotate(*, business: Business) -> str:
+    """Give the business a new webhook signing secret and return it (to be shown once, never again).
+
+    Receivers that still check the old secret reject the next webhooks until they are given this one.
+    """
+    business.webhook_secret = secrets.token_hex(32)
+    business.save(update_fields=["webhook_secret"])
+    return business.webhook_secret
+
+
 def api_key_create(*, business: Business, name: str) -> tuple[BusinessAPIKey, str]:
     """Create an API key for a business. The plain key is returned once and never stored."""
     return BusinessAPIKey.objects.create_key(business=business, name=name)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -28,3 +30,10 @@ def exception_handler(error: Exception, context: dict):
         # Changed in place: DRF has set the WWW-Authenticate header on this very exception.
         error.detail = exceptions.ErrorDetail(HasBusinessAPIKey.message, code=error.default_code)
     return drf_exception_handler(error, context)
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 404 for a URL no route matches: JSON under /api/, the friendly page everywhere else."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found: no endpoint or object at this address."}, status=404)
+    return defaults.page_not_found(request, exception)

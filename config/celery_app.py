@@ -2,7 +2,9 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
+
+from config.log_redaction import RedactingFilter
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
@@ -23,3 +25,11 @@ def _create_filesystem_broker_folders(sender: Celery, **kwargs) -> None:
     for key in ("data_folder_in", "data_folder_out", "control_folder"):
         if options.get(key):
             os.makedirs(options[key], exist_ok=True)
+
+
+@signals.after_setup_logger.connect
+@signals.after_setup_task_logger.connect
+def _redact_worker_logs(logger, **kwargs) -> None:
+    """The worker replaces the root logger's handlers with its own: they redact tokens too."""
+    for handler in logger.handlers:
+        handler.addFilter(RedactingFilter())

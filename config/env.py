@@ -7,7 +7,9 @@ silently read as something else (django-environ alone reads "flase" as False).
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -20,6 +22,9 @@ T = TypeVar("T")
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 _MISSING = object()
+# A request rate, as Django REST framework writes it: "1200/min", "300/hour", "5/s".
+RATE = re.compile(r"(?P<count>[1-9][0-9]*)/(?P<period>s|sec|second|m|min|minute|h|hour|d|day)")
+PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # URL schemes that are complete without a host or path ("consolemail://").
 LOCATIONLESS_SCHEMES = frozenset({"consolemail", "memorymail", "dummymail", "filemail"})
 
@@ -55,6 +60,22 @@ class Env:
 
     def list(self, name: str, default: list[str] | object = _MISSING) -> list[str]:
         return self._parse(name, default, _parse_list, "a comma-separated list")
+
+    def host_ports(self, name: str, default: list[tuple[str, int]] | object = _MISSING) -> list[tuple[str, int]]:
+        """A comma-separated list of host:port pairs ("127.0.0.1:8001,[::1]:8002"), hosts lowercased."""
+        expected = "a comma-separated list of host:port pairs such as 127.0.0.1:8001,[::1]:8002"
+        return self._parse(name, default, lambda text: [_parse_host_port(item) for item in _parse_list(text)], expected)
+
+    def rate(self, name: str, default: str | object = _MISSING) -> str:
+        """A request rate such as "1200/min" (number/second|minute|hour|day), checked at start-up."""
+        value = self._parse(name, default, lambda text: text, "a rate")
+        try:
+            parse_rate(value)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must be a rate like 1200/min (a number, then /second, /minute, /hour or /day); got {value!r}."
+            ) from None
+        return value
 
     def url(self, name: str, default: str | object = _MISSING, *, schemes: tuple[str, ...]) -> str:
         value = self.raw(name, default)
@@ -95,6 +116,14 @@ class Env:
             raise ImproperlyConfigured(f"{name} must be {expected}; got {value!r}.") from None
 
 
+def parse_rate(value: str) -> tuple[int, int]:
+    """("1200/min") -> (1200 requests, per 60 seconds); ValueError when it is not a rate."""
+    match = RATE.fullmatch(value.strip())
+    if match is None:
+        raise ValueError(value)
+    return int(match["count"]), PERIOD_SECONDS[match["period"][0]]
+
+
 def _parse_bool(value: str) -> bool:
     word = value.lower()
     if word in TRUE_WORDS:
@@ -106,6 +135,17 @@ def _parse_bool(value: str) -> bool:
 
 def _parse_list(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _parse_host_port(item: str) -> tuple[str, int]:
+    host, colon, port = item.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = str(ipaddress.IPv6Address(host[1:-1]))  # the form the resolver answers with
+    elif ":" in host:  # an IPv6 address without brackets: where does its port start?
+        raise ValueError(item)
+    if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(item)
+    return host.lower(), int(port)
 
 
 def _redacted(url: str) -> str:

@@ -25,3 +25,6 @@ urlpatterns = [
     path("", include("insights.urls")),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+# A path under /api/ that names no endpoint (`/api/v1/cases/0.5/`) answers JSON like every API error.
+handler404 = "config.api_exceptions.not_found"

@@ -1,15 +1,20 @@
-"""Emails to customers, each built by the shared builder from its templates."""
+"""Emails to customers (and the owners' notice of the daily limit), built by the shared builder."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.core.mail import EmailMultiAlternatives
 
-from config.emails import EmailMerge, email_from_content, message_id, render_email, unsubscribe_headers
+from config.emails import EmailMerge, build_email, email_from_content, message_id, render_email, unsubscribe_headers
+from config.links import absolute_reverse
 from feedback.links import feedback_url, star_url, unsubscribe_url
 from feedback.models import FeedbackRequest
+
+if TYPE_CHECKING:
+    from businesses.models import Business
 
 STARS = [(5, "Excellent"), (4, "Good"), (3, "Okay"), (2, "Poor"), (1, "Very poor")]
 
@@ -66,3 +71,25 @@ def invitation_email(
 
 def _template(reminder: bool) -> str:
     return "feedback-reminder" if reminder else "feedback-invitation"
+
+
+def daily_limit_reached_email(
+    business: Business, *, to: str, first_name: str, limit: int, waiting: int, resumes_at: datetime
+) -> EmailMultiAlternatives:
+    """To an owner: today's invitation emails reached the business's daily limit; the rest wait."""
+    queued_url = absolute_reverse("admin:feedback_feedbackrequest_changelist") + "?status__exact=queued"
+    context = {
+        "business": business,
+        "first_name": first_name,
+        # Formatted once, so the plain-text and HTML parts show the same figures.
+        "limit": f"{limit:,}",
+        "waiting": f"{waiting:,}",
+        "resumes_on": f"{resumes_at:%A} {resumes_at.day} {resumes_at:%B %Y}",
+        "queued_url": queued_url,
+    }
+    return build_email(
+        template="daily-limit-reached",
+        context=context,
+        to=[to],
+        headers={"Message-ID": message_id("daily-limit", business.pk, resumes_at.date().isoformat(), to.lower())},
+    )

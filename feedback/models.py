@@ -255,3 +255,28 @@ class CustomerImport(models.Model):
 
     def __str__(self) -> str:
         return f"Import #{self.pk} of {self.filename or 'a CSV file'}"
+
+
+class ErasedAddress(models.Model):
+    """An erased customer's address that had opted out or bounced, kept only as a keyed hash.
+
+    Erasing a customer must not forget that they asked for no more email (or that their address
+    bounces): a later request to the same address in the same business is suppressed with the same
+    reason. The hash is an HMAC keyed by SECRET_KEY, so the address cannot be read back from it
+    (see feedback/services/erased_addresses.py).
+    """
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="erased_addresses")
+    address_hash = models.CharField(max_length=64, editable=False)
+    opted_out_at = models.DateTimeField(null=True, blank=True)
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "erased address"
+        constraints = [
+            models.UniqueConstraint(fields=["business", "address_hash"], name="erasedaddress_unique_per_business"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Erased address #{self.pk}"

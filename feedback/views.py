@@ -13,26 +13,33 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from feedback.forms import FeedbackForm, initial_for
-from feedback.models import FeedbackRequest
+from feedback.models import Feedback, FeedbackRequest
 from feedback.selectors import feedback_request_by_token
 from feedback.services.responses import (
     AnswerLocked,
     LinkExpired,
+    customer_resubscribe,
     customer_unsubscribe,
+    feedback_consent_withdraw,
     feedback_submit,
     is_link_expired,
 )
+from feedback.throttles import token_limit_response
 from feedback.tokens import Purpose
 
 
 def token_page(purpose: Purpose) -> Callable:
-    """Resolve the link's token (404 when unknown), keep the token out of Referer headers and caches."""
+    """Resolve the link's token (404 when unknown, 429 when guessed or used too often from one address),
+    keep the token out of Referer headers and caches."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         @never_cache
         def wrapper(request: HttpRequest, token: str) -> HttpResponse:
             feedback_request = feedback_request_by_token(token=token, purpose=purpose)
+            too_many = token_limit_response(request, token, known=feedback_request is not None)
+            if too_many is not None:
+                return too_many
             if feedback_request is None:
                 raise Http404("This link is not valid.")
             response = view(request, feedback_request, token)
@@ -55,7 +62,7 @@ def feedback_form(request: HttpRequest, feedback_request: FeedbackRequest, token
         return expired_page(request, feedback_request)
     feedback = getattr(feedback_request, "feedback", None)
     if feedback is not None and feedback.editable_until <= timezone.now():
-        return render(request, "feedback/answer.html", {"request": feedback_request, "feedback": feedback})
+        return locked_answer(request, feedback_request)
     if request.method != "POST":
         form = FeedbackForm(request=feedback_request, initial=initial_for(feedback_request, request.GET.get("rating")))
         return render(request, "feedback/form.html", {"form": form, "request": feedback_request, "feedback": feedback})
@@ -87,11 +94,25 @@ def thanks(request: HttpRequest, feedback_request: FeedbackRequest, token: str) 
 def unsubscribe(request: HttpRequest, feedback_request: FeedbackRequest, token: str) -> HttpResponse:
     """GET shows a button; POST (the button, or a mail client's one-click) unsubscribes. 200, no redirect."""
     context = {"request": feedback_request, "business": feedback_request.business}
+    if request.method == "POST" and request.POST.get("action") == "resubscribe":
+        # Only the customer's own explicit click undoes an opt-out; a one-click POST never carries this.
+        customer_resubscribe(request_id=feedback_request.pk)
+        return render(request, "feedback/unsubscribe.html", {**context, "already": False, "resubscribed": True})
     if request.method == "POST":
         customer_unsubscribe(request_id=feedback_request.pk)
         return render(request, "feedback/unsubscribed.html", context)
     already = feedback_request.customer.opted_out_at is not None
     return render(request, "feedback/unsubscribe.html", {**context, "already": already})
+
+
+def locked_answer(request: HttpRequest, feedback_request: FeedbackRequest) -> HttpResponse:
+    """After the edit window the answer is read-only, but consent to publish can still be withdrawn (POST)."""
+    withdrawn = request.method == "POST" and request.POST.get("action") == "withdraw_consent"
+    if withdrawn:
+        feedback_consent_withdraw(request_id=feedback_request.pk)
+    feedback = Feedback.objects.get(request=feedback_request)
+    context = {"request": feedback_request, "feedback": feedback, "withdrawn": withdrawn}
+    return render(request, "feedback/answer.html", context)
 
 
 def expired_page(request: HttpRequest, feedback_request: FeedbackRequest) -> HttpResponse:

@@ -17,14 +17,26 @@ from feedback.models import Feedback
 from insights import metrics
 from insights.dashboard import dashboard_for, default_period
 
-MAX_DAYS = 3 * 366
+
+def validate_period_day(day: date) -> None:
+    if not metrics.day_in_range(day):
+        raise forms.ValidationError(metrics.OUT_OF_RANGE, code="out_of_range")
 
 
 class PeriodForm(forms.Form):
     business = forms.ModelChoiceField(queryset=Business.objects.none(), required=False, empty_label=None)
     # A date input takes ISO dates only, whatever the language's own date format.
-    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    # No longest period: an owner may ask for all time, and every figure is one query whatever its length.
+    since = forms.DateField(
+        required=False,
+        validators=[validate_period_day],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    until = forms.DateField(
+        required=False,
+        validators=[validate_period_day],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
 
     def __init__(self, *args, businesses, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -37,8 +49,6 @@ class PeriodForm(forms.Form):
         since, until = data.get("since"), data.get("until")
         if since and until and since > until:
             self.add_error("since", "The start must be on or before the end.")
-        elif since and until and (until - since).days > MAX_DAYS:
-            self.add_error("since", "Choose a period of at most three years.")
         return data
 
 

@@ -14,15 +14,26 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
-from statistics import median
 from zoneinfo import ZoneInfo
 
-from django.db.models import Avg, Count, F, FilteredRelation, Q, QuerySet
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, FilteredRelation, Q, QuerySet
 from django.db.models.functions import TruncWeek
 
 from businesses.models import Business
 from feedback.models import FeedbackRequest
 from reviews.models import Case
+
+# The days a period may start or end on: wide enough for "all time", narrow enough that the day
+# after a period, the weeks before it and every time zone's offset stay representable (a date
+# near year 1 or 9999 overflows Python's datetime).
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2999, 12, 31)
+OUT_OF_RANGE = f"Choose a date between {EARLIEST_DAY.isoformat()} and {LATEST_DAY.isoformat()}."
+
+
+def day_in_range(day: date) -> bool:
+    """Whether a period may start or end on `day` (see EARLIEST_DAY)."""
+    return EARLIEST_DAY <= day <= LATEST_DAY
 
 
 @dataclass(frozen=True)
@@ -96,18 +107,32 @@ def _figures_from(row: dict) -> Figures:
 
 
 def complaint_figures(*, business: Business, start: datetime, end: datetime) -> dict:
-    """Complaints opened and turned around in the period, and how fast people answered them (one query)."""
-    cases = list(
-        Case.objects.filter(business=business, feedback__internal=False, opened_at__gte=start, opened_at__lt=end)
-        .values_list("status", "opened_at", "first_response_at")
-        .order_by()
+    """Complaints opened and turned around in the period, and how fast people answered them.
+
+    Two queries whatever the period's length (an owner may ask for all time): the counts, then
+    only the one or two middle waits, sorted by the database.
+    """
+    cases = Case.objects.filter(business=business, feedback__internal=False, opened_at__gte=start, opened_at__lt=end)
+    answered = Q(first_response_at__isnull=False)
+    counts = cases.order_by().aggregate(
+        opened=Count("id"),
+        resolved=Count("id", filter=Q(status=Case.Status.RESOLVED)),
+        answered=Count("id", filter=answered),
     )
-    waits = [(first - opened).total_seconds() / 60 for _, opened, first in cases if first is not None]
     return {
-        "opened": len(cases),
-        "resolved": sum(1 for status, _, _ in cases if status == Case.Status.RESOLVED),
-        "median_minutes_to_first_response": round(median(waits), 1) if waits else None,
+        "opened": counts["opened"],
+        "resolved": counts["resolved"],
+        "median_minutes_to_first_response": _median_wait_minutes(cases.filter(answered), counts["answered"]),
     }
+
+
+def _median_wait_minutes(answered_cases: QuerySet, count: int) -> float | None:
+    if not count:
+        return None
+    wait = ExpressionWrapper(F("first_response_at") - F("opened_at"), output_field=DurationField())
+    middle = answered_cases.annotate(wait=wait).order_by("wait").values_list("wait", flat=True)
+    waits = list(middle[(count - 1) // 2 : count // 2 + 1])
+    return round(sum(one.total_seconds() for one in waits) / len(waits) / 60, 1)
 
 
 def staff_table(*, business: Business, start: datetime, end: datetime) -> list[dict]:

@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from feedback.throttles import token_limit_response
 from insights.services.digest import staff_by_digest_token, staff_digest_opt_out
 
 
@@ -17,6 +18,9 @@ from insights.services.digest import staff_by_digest_token, staff_digest_opt_out
 def digest_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button; POST (the button, or a mail client's one-click) stops the digest. 200, no redirect."""
     staff = staff_by_digest_token(token=token)
+    too_many = token_limit_response(request, token, known=staff is not None)
+    if too_many is not None:
+        return too_many
     if staff is None:
         raise Http404("This link is not valid.")
     context = {"staff": staff, "business": staff.business}

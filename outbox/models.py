@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db import models
 
 from businesses.models import Business
+from outbox.webhook_http import redact_url
 
 
 class OutboxEmail(models.Model):
@@ -75,4 +76,4 @@ class WebhookDelivery(models.Model):
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="webhookdelivery_due")]
 
     def __str__(self) -> str:
-        return f"{self.event} → {self.url} ({self.get_status_display()})"
+        return f"{self.event} → {redact_url(self.url)} ({self.get_status_display()})"

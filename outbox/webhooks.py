@@ -2,7 +2,11 @@
 
 The delivery row is queued in the transaction of the event (so it exists exactly when the event
 does), posted by the worker after commit (so it never delays the customer), claimed before each
-attempt (so it is never posted twice at once), and retried with back-off until a 2xx answer.
+attempt (so it is never posted twice at once), and retried with back-off until a 2xx answer,
+MAX_ATTEMPTS times over about a day, then `failed`. The POST itself goes through
+outbox/webhook_http.py: resolved once, public addresses only (or the listed private targets),
+no redirects followed (a 3xx is a failed attempt), one wall-clock deadline per attempt. URLs are
+logged and stored in errors without their credentials or query (redact_url).
 
 Receivers verify `X-Raves-Signature: sha256=<hex>` = HMAC-SHA256(secret, "<timestamp>.<body>")
 with `X-Raves-Timestamp`, and may reject stale timestamps.
@@ -12,13 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
+import http.client
 import json
 import logging
-import socket
 import time
-import urllib.error
-import urllib.request
 import uuid
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -31,15 +32,27 @@ from django.utils import timezone
 
 from businesses.models import Business
 from outbox.models import WebhookDelivery
+from outbox.webhook_http import Answer, UnsafeWebhookURL, redact_url, webhook_addresses_resolve, webhook_post
+
+__all__ = ["UnsafeWebhookURL", "check_url_is_public", "webhook_deliver", "webhook_queue", "webhooks_due"]
 
 logger = logging.getLogger(__name__)
 Status = WebhookDelivery.Status
-MAX_ATTEMPTS = 10
-TIMEOUT_SECONDS = 5
-
-
-class UnsafeWebhookURL(ValueError):
-    """The URL points at this machine or a private network."""
+# The wait after each failed attempt: 8 attempts over a little more than a day, then `failed`.
+RETRY_DELAYS = (
+    timedelta(seconds=30),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=5),
+    timedelta(hours=8),
+    timedelta(hours=10),
+)
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+# One attempt, from connecting to the last byte of the answer's headers (wall clock, not per read).
+ATTEMPT_DEADLINE_SECONDS = 10
+# Longer than an attempt can last, so a live worker's claim never runs out under it.
+LEASE = timedelta(seconds=60)
 
 
 def webhook_queue(*, business: Business, event: str, key: str, data: dict) -> WebhookDelivery | None:
@@ -79,90 +92,117 @@ def _enqueue(delivery_id: int) -> None:
 
 
 def webhook_deliver(*, delivery_id: int) -> bool:
-    """Claim and POST one delivery. True when the receiver answered 2xx."""
+    """Claim and POST one delivery. True when the receiver answered 2xx.
+
+    Whatever goes wrong on the way (an unsafe address, a refused or reset connection, garbage
+    instead of HTTP, TLS, the deadline) is a failed attempt: retried with back-off, never left
+    in `sending`.
+    """
     now = timezone.now()
     claim = uuid.uuid4().hex
     claimed = WebhookDelivery.objects.filter(
         Q(status=Status.QUEUED) | Q(status=Status.SENDING, lease_until__lt=now), pk=delivery_id
-    ).update(status=Status.SENDING, claim=claim, lease_until=now + timedelta(seconds=60), attempts=F("attempts") + 1)
+    ).update(status=Status.SENDING, claim=claim, lease_until=now + LEASE, attempts=F("attempts") + 1)
     if not claimed:
         return False
     delivery = WebhookDelivery.objects.select_related("business").get(pk=delivery_id)
+    if delivery.attempts > MAX_ATTEMPTS:  # a worker died holding the last attempt
+        return _retry(delivery, claim, status_code=delivery.last_status_code, error=delivery.last_error)
     try:
-        status_code = _post(delivery)
-    except (UnsafeWebhookURL, OSError, urllib.error.URLError) as error:
-        return _retry(delivery, claim, status_code=None, error=f"{type(error).__name__}: {error}")
-    if 200 <= status_code < 300:
+        answer = _post(delivery)
+    except (OSError, ValueError, http.client.HTTPException) as error:
+        return _retry(delivery, claim, status_code=None, error=_describe(error))
+    if 200 <= answer.status < 300:
         WebhookDelivery.objects.filter(pk=delivery.pk, claim=claim).update(
             status=Status.DELIVERED,
             delivered_at=timezone.now(),
-            last_status_code=status_code,
+            last_status_code=answer.status,
             claim="",
             lease_until=None,
             last_error="",
         )
         return True
-    return _retry(delivery, claim, status_code=status_code, error=f"HTTP {status_code}")
+    if 300 <= answer.status < 400:
+        error = f"HTTP {answer.status}: redirect to {redact_url(answer.location) or '(no location)'} refused"
+    else:
+        error = f"HTTP {answer.status}"
+    return _retry(delivery, claim, status_code=answer.status, error=error)
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
 
 
-def _post(delivery: WebhookDelivery) -> int:
-    check_url_is_public(delivery.url)
+def _post(delivery: WebhookDelivery) -> Answer:
+    addresses = webhook_addresses_resolve(
+        delivery.url,
+        allow_private=settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES,
+        allowed_targets=settings.WEBHOOKS_ALLOWED_PRIVATE_TARGETS,
+    )
     body = delivery.body.encode()
     timestamp = str(int(time.time()))
-    request = urllib.request.Request(  # noqa: S310 — the scheme is checked to be http(s) above
-        delivery.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "Raves-Webhooks/1",
-            "X-Raves-Event": delivery.event,
-            "X-Raves-Delivery": str(delivery.pk),
-            "X-Raves-Timestamp": timestamp,
-            "X-Raves-Signature": signature(delivery.business.webhook_secret, timestamp, body),
-        },
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "Raves-Webhooks/1",
+        "X-Raves-Event": delivery.event,
+        "X-Raves-Delivery": str(delivery.pk),
+        "X-Raves-Timestamp": timestamp,
+        "X-Raves-Signature": signature(delivery.business.webhook_secret, timestamp, body),
+    }
+    return webhook_post(
+        url=delivery.url, addresses=addresses, body=body, headers=headers, deadline_seconds=ATTEMPT_DEADLINE_SECONDS
     )
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
 
 
 def check_url_is_public(url: str) -> None:
     """Refuse URLs that resolve to loopback, private, link-local or reserved addresses (SSRF),
-    unless WEBHOOKS_ALLOW_PRIVATE_ADDRESSES is on (tests, private deployments)."""
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise UnsafeWebhookURL(f"Not an http(s) URL: {url!r}")
-    if settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES:
-        return
-    for info in socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP):
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            raise UnsafeWebhookURL(f"{parts.hostname} resolves to a non-public address ({address}).")
+    except the targets listed in WEBHOOKS_ALLOWED_PRIVATE_TARGETS (or any, with only
+    WEBHOOKS_ALLOW_PRIVATE_ADDRESSES on, for development)."""
+    webhook_addresses_resolve(
+        url,
+        allow_private=settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES,
+        allowed_targets=settings.WEBHOOKS_ALLOWED_PRIVATE_TARGETS,
+    )
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, TimeoutError):
+        return f"No complete answer within {ATTEMPT_DEADLINE_SECONDS:g} s."
+    return f"{type(error).__name__}: {error}"
 
 
 def _retry(delivery: WebhookDelivery, claim: str, *, status_code: int | None, error: str) -> bool:
+    error = _without_credentials(error, delivery.url)[:1000]
     rows = WebhookDelivery.objects.filter(pk=delivery.pk, claim=claim)
     if delivery.attempts >= MAX_ATTEMPTS:
         rows.update(status=Status.FAILED, claim="", lease_until=None, last_status_code=status_code, last_error=error)
     else:
-        delay = timedelta(seconds=min(6 * 3600, 30 * 2 ** (delivery.attempts - 1)))
         rows.update(
             status=Status.QUEUED,
             claim="",
             lease_until=None,
-            next_attempt_at=timezone.now() + delay,
+            next_attempt_at=timezone.now() + RETRY_DELAYS[delivery.attempts - 1],
             last_status_code=status_code,
-            last_error=error[:1000],
+            last_error=error,
         )
-    logger.info("Webhook %s to %s failed (%s); attempt %d.", delivery.event, delivery.url, error, delivery.attempts)
+    logger.info(
+        "Webhook %s to %s failed (%s); attempt %d of %d.",
+        delivery.event,
+        redact_url(delivery.url),
+        error,
+        delivery.attempts,
+        MAX_ATTEMPTS,
+    )
     return False
+
+
+def _without_credentials(text: str, url: str) -> str:
+    """`text` with the URL's password and query replaced, in case an error message quoted them."""
+    parts = urlsplit(url)
+    for secret in (parts.password, parts.query, parts.username):
+        if secret:
+            text = text.replace(secret, "***")
+    return text
 
 
 def webhooks_due(*, now: datetime | None = None, limit: int = 1000) -> list[int]:

@@ -3,8 +3,10 @@
 Scoped to the user's businesses by `BusinessScopedAdmin`. Every change goes through
 reviews/services/moderation.py, so each step is checked there and written to the moderation log:
 bulk publish, bulk reject (through a page that requires a content-policy reason), and from the
-change page the status, the public reply and the featured mark. The customer's words are shown as
-they wrote them and can't be edited; the moderation log is shown, never edited. Reviews come from
+change page the status, the public reply and the featured mark. A customer's edit of a published
+review waits in the queue, shown as a diff against the public words, until it is published or
+rejected (bulk actions again). The customer's words are shown as they wrote them and can't be
+edited; the moderation log is shown, never edited. Reviews come from
 customers only (no "add"); only an operator (superuser) may delete one, e.g. to erase a customer.
 """
 
@@ -29,9 +31,12 @@ from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 
 from businesses.admin_scoping import BusinessScopedAdmin, ReadOnlyInline
+from reviews.diff import edit_diff_html
 from reviews.models import ModerationLogEntry, Review
 from reviews.services.moderation import (
     Actor,
+    review_edit_publish,
+    review_edit_reject,
     review_feature,
     review_publish,
     review_publish_refusal,
@@ -69,7 +74,10 @@ def flag_labels(flags: list[str]) -> str:
 
 
 class StatusFilter(admin.SimpleListFilter):
-    """Opens on the reviews awaiting moderation; "All" shows every status."""
+    """Opens on the reviews awaiting moderation: new ones, and published ones whose edit waits.
+
+    "All" shows every status.
+    """
 
     title = "status"
     parameter_name = "status"
@@ -84,6 +92,8 @@ class StatusFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Review]) -> QuerySet[Review]:
         selected = self.selected()
+        if selected == Status.PENDING:
+            return queryset.awaiting_moderation()
         return queryset if selected == self.ALL else queryset.filter(status=selected)
 
     def choices(self, changelist):
@@ -224,6 +234,7 @@ class ReviewAdmin(BusinessScopedAdmin):
         "flag_list",
         "staff",
         "excerpt",
+        "pending_edit",
         "display_name",
         "verified",
         "from_team_member",
@@ -233,17 +244,18 @@ class ReviewAdmin(BusinessScopedAdmin):
         "business",
     ]
     list_display_links = ["rating_stars", "excerpt"]
-    list_filter = [StatusFilter, FlagFilter, RatingFilter, "feedback__staff", "featured", "business"]
+    list_filter = [StatusFilter, "edit_pending", FlagFilter, RatingFilter, "feedback__staff", "featured", "business"]
     list_select_related = ["feedback__staff", "feedback__customer", "business"]
     search_fields = ["feedback__comment", "feedback__display_name", "feedback__customer__email"]
     search_help_text = "Search the comment, the display name or the customer's email."
-    actions = ["publish_selected", "reject_selected"]
+    actions = ["publish_selected", "reject_selected", "publish_edits_selected", "reject_edits_selected"]
     inlines = [ModerationLogInline]
     fieldsets = [
         (
             "The customer’s words (as written; never edited)",
             {"fields": CUSTOMER_WORDS},
         ),
+        ("Edit awaiting moderation (the public sees the approved words)", {"fields": ["pending_edit", "edited_at"]}),
         ("Flags and marks", {"fields": ["flag_list", "verified", "from_team_member"]}),
         ("Moderation", {"fields": ["status", "rejection_reason", "featured", "published_at"]}),
         ("Public reply", {"fields": ["reply", "replied_at", "replied_by"]}),
@@ -251,6 +263,8 @@ class ReviewAdmin(BusinessScopedAdmin):
     ]
     readonly_fields = [
         *CUSTOMER_WORDS,
+        "pending_edit",
+        "edited_at",
         "flag_list",
         "verified",
         "from_team_member",
@@ -259,6 +273,9 @@ class ReviewAdmin(BusinessScopedAdmin):
         "replied_by",
         "business",
     ]
+
+    class Media:
+        css = {"all": ["css/admin-reviews.css"]}
 
     # --- permissions --------------------------------------------------------------------------
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -283,6 +300,19 @@ class ReviewAdmin(BusinessScopedAdmin):
     @admin.display(description="comment")
     def excerpt(self, review: Review) -> str:
         return Truncator(review.feedback.comment).chars(EXCERPT_CHARS) or "(no comment)"
+
+    @admin.display(description="edit awaiting moderation")
+    def pending_edit(self, review: Review) -> str:
+        """The customer's change to the public words: removed words struck, new ones marked."""
+        if not review.edit_pending:
+            return "—"
+        feedback = review.feedback
+        return edit_diff_html(
+            comment_before=review.published_comment,
+            comment_after=feedback.comment,
+            name_before=review.published_display_name,
+            name_after=feedback.display_name,
+        )
 
     @admin.display(description="display name", ordering="feedback__display_name")
     def display_name(self, review: Review) -> str:
@@ -342,14 +372,42 @@ class ReviewAdmin(BusinessScopedAdmin):
             )
             self._report(request, "Rejected", done, refused)
             return None
+        return self._reason_page(request, queryset, form, title="Reject the selected reviews")
+
+    @admin.action(description="Publish the pending edits of selected reviews", permissions=["change"])
+    def publish_edits_selected(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
+        edited = queryset.filter(edit_pending=True)
+        done, refused = self._each(
+            request, edited, lambda review, actor: review_edit_publish(review=review, actor=actor)
+        )
+        self._report(request, "Published the edits of", done, refused)
+
+    @admin.action(description="Reject the pending edits of selected reviews…", permissions=["change"])
+    def reject_edits_selected(self, request: HttpRequest, queryset: QuerySet[Review]) -> HttpResponse | None:
+        """The edits are turned down for a content-policy reason; the approved words stay public."""
+        edited = queryset.filter(edit_pending=True)
+        form = RejectionForm(request.POST if request.POST.get("post") else None)
+        if form.is_valid():
+            reason = form.cleaned_data["rejection_reason"]
+            done, refused = self._each(
+                request, edited, lambda review, actor: review_edit_reject(review=review, reason=reason, actor=actor)
+            )
+            self._report(request, "Rejected the edits of", done, refused)
+            return None
+        return self._reason_page(request, edited, form, title="Reject the pending edits", rejecting_edits=True)
+
+    def _reason_page(
+        self, request: HttpRequest, queryset: QuerySet[Review], form: RejectionForm, *, title: str, **extra
+    ) -> TemplateResponse:
         context = {
             **self.admin_site.each_context(request),
-            "title": "Reject the selected reviews",
+            "title": title,
             "opts": self.model._meta,
             "reviews": queryset.select_related("feedback"),
             "form": form,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "media": self.media,
+            **extra,
         }
         return TemplateResponse(request, REJECT_TEMPLATE, context)
 

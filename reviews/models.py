@@ -17,9 +17,19 @@ class ReviewQuerySet(models.QuerySet):
     def pending(self) -> ReviewQuerySet:
         return self.filter(status=Review.Status.PENDING)
 
+    def awaiting_moderation(self) -> ReviewQuerySet:
+        """New reviews awaiting a decision, and published reviews whose customer's edit awaits one."""
+        return self.filter(models.Q(status=Review.Status.PENDING) | models.Q(edit_pending=True))
+
 
 class Review(models.Model):
-    """Feedback whose customer consented to publish it. The customer's words stay in `feedback`, unedited."""
+    """Feedback whose customer consented to publish it. The customer's words stay in `feedback`, unedited.
+
+    The public sees only words a moderator approved (or Raves, for a business that publishes
+    unflagged reviews automatically): `published_comment` and `published_display_name`, copied from
+    the feedback when the review or an edit of it is published. When the customer edits a published
+    review, the new words wait in `feedback` (`edit_pending`) and the approved ones stay public.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", "Awaiting moderation"
@@ -58,6 +68,15 @@ class Review(models.Model):
     from_team_member = models.BooleanField(default=False, help_text="The customer is also on the staff.")
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    published_comment = models.TextField(blank=True, help_text="The approved words the public sees.")
+    published_display_name = models.CharField(max_length=120, blank=True, help_text="The approved name shown.")
+    edit_pending = models.BooleanField(
+        default=False, help_text="The customer changed this published review's words; a moderator must decide."
+    )
+    edited_at = models.DateTimeField(null=True, blank=True, help_text="When the pending edit was made.")
+    rejected_edit_digest = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the words of the edit a moderator last turned down."
+    )
 
     objects = ReviewQuerySet.as_manager()
 
@@ -79,10 +98,13 @@ class ModerationLogEntry(models.Model):
     class Action(models.TextChoices):
         SUBMITTED = "submitted", "Submitted"
         EDITED = "edited", "Edited by the customer"
+        EDIT_PUBLISHED = "edit_published", "Edit published"
+        EDIT_AUTO_PUBLISHED = "edit_auto_published", "Edit published automatically"
+        EDIT_REJECTED = "edit_rejected", "Edit rejected (the approved version stays public)"
         PUBLISHED = "published", "Published"
         AUTO_PUBLISHED = "auto_published", "Published automatically"
         REJECTED = "rejected", "Rejected"
-        RETURNED = "returned", "Returned to moderation"
+        RETURNED = "returned", "Returned to moderation"  # older entries: an edit now waits as `edit_pending`
         REPLIED = "replied", "Replied"
         FEATURED = "featured", "Featured"
         UNFEATURED = "unfeatured", "No longer featured"

@@ -35,9 +35,9 @@ def business_jsonld(*, business: Business, summary: RatingSummary, reviews, url:
     data["review"] = [
         {
             "@type": "Review",
-            "author": {"@type": "Person", "name": review.feedback.display_name or "Anonymous"},
+            "author": {"@type": "Person", "name": review.published_display_name or "Anonymous"},
             "datePublished": (review.published_at or review.created_at).date().isoformat(),
-            "reviewBody": review.feedback.comment,
+            "reviewBody": review.published_comment,
             "reviewRating": {
                 "@type": "Rating",
                 "ratingValue": review.feedback.rating,

@@ -214,8 +214,8 @@ def _widget_script(business: Business) -> str:
         "reviews": [
             {
                 "rating": review.feedback.rating,
-                "text": review.feedback.comment[:280],
-                "name": review.feedback.display_name or "Anonymous",
+                "text": review.published_comment[:280],
+                "name": review.published_display_name or "Anonymous",
             }
             for review in context["reviews"]
         ],

@@ -8,8 +8,11 @@ import socket
 import pytest
 from aiosmtpd.controller import Controller
 from django.core.cache import cache
+from django.http import HttpRequest
+from django.test import Client
 from rest_framework.test import APIClient
 
+from config.throttles import CacheErrors
 from tests.businesses.factories import BusinessFactory, MembershipFactory, UserFactory, api_key_for
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -28,8 +31,24 @@ def require_service(available: bool, what: str) -> None:
 def _empty_cache():
     """Each test starts with an empty cache (ids are reused between tests on SQLite)."""
     cache.clear()
+    CacheErrors.forget()  # a test that stopped the cache must not switch limits off for the next one
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _login_passes_a_request(monkeypatch):
+    """django-axes refuses authenticate() without the request (the admin's login form passes it);
+    the test client's login() does not, so it gets one, as axes' docs advise. Axes stays on: these
+    logins are counted, and a locked-out username is refused here too."""
+    client_login = Client.login
+
+    def login(self, **credentials):
+        request = HttpRequest()
+        request.META["REMOTE_ADDR"] = "127.0.0.1"
+        return client_login(self, request=request, **credentials)
+
+    monkeypatch.setattr(Client, "login", login)
 
 
 @pytest.fixture

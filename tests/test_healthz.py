@@ -206,3 +206,24 @@ def test_it_is_exempt_from_the_https_redirect(client, embedded_broker):
     assert health.status_code == 200
     assert admin.status_code == 301
     assert admin["Location"] == "https://testserver/admin/login/"
+
+
+def test_it_names_no_exception_class_to_anonymous_callers_and_logs_the_detail(client, embedded_broker, caplog):
+    with override_settings(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0"):
+        response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "ok", "broker": "error"}
+    assert "ConnectionError" not in response.content.decode()
+    assert "ConnectionError" in caplog.text  # the operator still learns why, from the log
+
+
+def test_it_names_no_exception_class_when_the_database_fails(client, embedded_broker, monkeypatch, caplog):
+    monkeypatch.setattr("businesses.health.connection", dead_postgres(free_port()))
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["database"] == "error"
+    assert "OperationalError" not in response.content.decode()
+    assert "OperationalError" in caplog.text

@@ -80,6 +80,11 @@ def test_it_starts_in_debug_with_nothing_else_set_on_sqlite():
         ({"DEBUG": "true", "SITE_URL": "raves.example.com"}, "SITE_URL"),
         ({"DEBUG": "true", "CELERY_WORKER_CONCURRENCY": "many"}, "CELERY_WORKER_CONCURRENCY"),
         ({"DEBUG": "true", "CELERY_WORKER_CONCURRENCY": "0"}, "CELERY_WORKER_CONCURRENCY"),
+        ({"DEBUG": "true", "WEBHOOKS_ALLOWED_PRIVATE_TARGETS": "127.0.0.1"}, "WEBHOOKS_ALLOWED_PRIVATE_TARGETS"),
+        (
+            {"DEBUG": "true", "WEBHOOKS_ALLOWED_PRIVATE_TARGETS": "127.0.0.1:8001,::1:80"},
+            "WEBHOOKS_ALLOWED_PRIVATE_TARGETS",
+        ),
         ({"DEBUG": "false"}, "SECRET_KEY"),
         ({}, "SECRET_KEY"),
     ],
@@ -196,6 +201,14 @@ def test_int_reads_whole_numbers_and_enforces_the_minimum():
         Env({"N": "-1"}).int("N", minimum=0)
     with pytest.raises(ImproperlyConfigured, match=r"^N must be a whole number; got '1.5'"):
         Env({"N": "1.5"}).int("N")
+
+
+def test_host_ports_reads_host_port_pairs_and_refuses_malformed_entries():
+    env = Env({"TARGETS": "127.0.0.1:8001, [::1]:8002,Receiver:80,"})
+    assert env.host_ports("TARGETS") == [("127.0.0.1", 8001), ("::1", 8002), ("receiver", 80)]
+    for malformed in ["127.0.0.1", "::1:80", "host:0", "host:65536", "[nonsense]:80", ":80", "host:http"]:
+        with pytest.raises(ImproperlyConfigured, match="TARGETS must be a comma-separated list of host:port"):
+            Env({"TARGETS": malformed}).host_ports("TARGETS")
 
 
 def test_list_splits_on_commas_and_drops_blanks():

@@ -18,6 +18,9 @@ class BusinessAPIKeyAuthentication(authentication.BaseAuthentication):
         key = self.key_parser.get(request)
         if not key:
             return None
+        if not key.isascii() or not key.isprintable():
+            # Keys are printable ASCII; anything else cannot match, and a NUL would make PostgreSQL fail the lookup.
+            raise exceptions.AuthenticationFailed("This API key is not valid or has been revoked.")
         try:
             api_key = BusinessAPIKey.objects.get_from_key(key)
         except BusinessAPIKey.DoesNotExist:

@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+from django.db import models
 from rest_framework import serializers
 
 from businesses.models import Business, StaffMember
 from config.links import showcase_url, widget_url
+from config.serializer_fields import OptionalURLField, StrictBooleanField, TextField
 
 
 class BusinessOutput(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.URLField: OptionalURLField,
+    }
     showcase_url = serializers.SerializerMethodField()
     widget_url = serializers.SerializerMethodField()
 
@@ -44,7 +50,12 @@ class BusinessOutput(serializers.ModelSerializer):
 
 
 class StaffMemberSerializer(serializers.ModelSerializer):
-    wants_digest = serializers.BooleanField(default=True)
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: TextField,
+        models.BooleanField: StrictBooleanField,
+    }
+    wants_digest = StrictBooleanField(default=True)
 
     class Meta:
         model = StaffMember

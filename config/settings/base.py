@@ -6,6 +6,7 @@ Only `config.env.Env` reads the environment, so a malformed value names its vari
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from celery.schedules import crontab  # noqa: F401  (kept at hand for CELERY_BEAT_SCHEDULE)
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "csp",
     "anymail",
+    "axes",
     "businesses",
     "outbox",
     "feedback",
@@ -72,6 +74,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -191,7 +195,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 # A sender that holds a request longer than this is presumed dead; the sweep retries the send.
 FEEDBACK_SEND_LEASE_SECONDS = env.int("FEEDBACK_SEND_LEASE_SECONDS", 120, minimum=5)
 FEEDBACK_SEND_MAX_ATTEMPTS = 8
-# Webhooks to private or loopback addresses are refused (SSRF) unless this is on.
+# Invitation emails (invitations and reminders) per business per day; a superuser may set another
+# limit per business in the admin. What is over it waits for the business's next day.
+FEEDBACK_DAILY_LIMIT = env.int("FEEDBACK_DAILY_LIMIT", 50_000, minimum=1)
+# Webhooks to private or loopback addresses are refused (SSRF), except these exact host:port
+# targets ("127.0.0.1:8001,127.0.0.1:8002": test receivers, a sidecar on the same network).
+WEBHOOKS_ALLOWED_PRIVATE_TARGETS = frozenset(env.host_ports("WEBHOOKS_ALLOWED_PRIVATE_TARGETS", []))
+# Development switch: every private address is reachable, unless targets are listed above (then
+# only they are).
 WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", False)
 # How long a customer may change an answer through their link.
 FEEDBACK_EDIT_DAYS = 7
@@ -254,7 +265,8 @@ CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 
 # --- Auth, i18n, static ---------------------------------------------------------------------
-AUTHENTICATION_BACKENDS = ["businesses.auth.CaseInsensitiveUsernameBackend"]
+# django-axes first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "businesses.auth.CaseInsensitiveUsernameBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -284,11 +296,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["businesses.api.permissions.HasBusinessAPIKey"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["config.parsers.JSONParser"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["config.filters.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.PageNumberPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "config.api_exceptions.exception_handler",
+    # Every keyed endpoint; the public JSON replaces it with its per-address throttle.
+    "DEFAULT_THROTTLE_CLASSES": ["config.throttles.APIKeyRateThrottle"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Raves API",
@@ -306,6 +320,8 @@ SPECTACULAR_SETTINGS = {
         "securitySchemes": {"ApiKeyAuth": {"type": "apiKey", "in": "header", "name": "Authorization"}}
     },
     "SECURITY": [{"ApiKeyAuth": []}],
+    # 400, 401, 404, 413 and 429 come from shared machinery; one hook documents them everywhere.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.api_schema.document_errors"],
     # The key scheme is declared just above for every operation, so the schema need not (and,
     # without an extension class, cannot) derive it from each view's authentication classes.
     "AUTHENTICATION_WHITELIST": [],
@@ -314,14 +330,62 @@ SPECTACULAR_SETTINGS = {
         "FeedbackRequestStatusEnum": "feedback.models.FeedbackRequest.Status",
         "ReviewStatusEnum": "reviews.models.Review.Status",
         "CaseStatusEnum": "reviews.models.Case.Status",
+        # One content policy, whether a review or a customer's edit of it is rejected.
+        "RejectionReasonEnum": "reviews.models.Review.RejectionReason",
     },
 }
+
+# --- Abuse limits ---------------------------------------------------------------------------
+# How many proxies of ours stand in front of the app and append to X-Forwarded-For. 0: the client is
+# REMOTE_ADDR and the header is ignored (a client could write anything in it). Every limit below
+# and the login lockout count per address found this way (config/client_address.py).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+# Calls per API key (config/throttles.py); beyond it 429 with Retry-After.
+API_THROTTLE_RATE = env.rate("API_THROTTLE_RATE", "1200/min")
+# Calls per address to the keyless public JSON (/api/v1/public/...).
+PUBLIC_API_THROTTLE_RATE = env.rate("PUBLIC_API_THROTTLE_RATE", "600/min")
+# Emailed links (feedback/throttles.py): unknown tokens per address (a script guessing them), and
+# uses of one valid link per address (generous: a whole office may answer from one address).
+TOKEN_GUESS_LIMIT = env.rate("TOKEN_GUESS_LIMIT", "300/hour")
+TOKEN_LINK_LIMIT = env.rate("TOKEN_LINK_LIMIT", "60/min")
+
+# Admin login lockout (django-axes): a username is locked for 15 minutes after 10 failures from one
+# address. Per username AND address, never the whole address: staff share office networks.
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# A right password (before the lock) clears that username's failures from that address.
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "config.client_address.client_address"
+# "Owner@Example.com" and "owner@example.com" are one login (businesses.auth), so one counter.
+AXES_USERNAME_CALLABLE = "businesses.auth.login_username"
+AXES_LOCKOUT_CALLABLE = "businesses.auth.login_locked_out"
+# The lockout warnings (logged by "axes" to the console) name the username and address under attack.
+AXES_SENSITIVE_PARAMETERS: list[str] = []
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    # Every handler redacts link tokens and URL credentials (Django logs the path of each 4xx).
+    "filters": {"redact": {"()": "config.log_redaction.RedactingFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+        # runserver's request lines (`make run`), otherwise printed by Django's own, unfiltered handler.
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "filters": ["redact"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
+    # Login lockouts and failures ("AXES: Locking out ...") reach the console whatever LOG_LEVEL says.
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }

@@ -11,6 +11,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from businesses.models import Business, StaffMember
+from config.serializer_fields import StrictBooleanField, TextField
 from feedback.models import FeedbackRequest, FeedbackRequestEvent
 from feedback.services.requests import RequestInput
 
@@ -23,9 +24,9 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
 class CustomerInput(serializers.Serializer):
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    name = TextField(max_length=200, required=False, allow_blank=True, default="")
     email = serializers.EmailField(max_length=254)
-    external_id = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    external_id = TextField(max_length=100, required=False, allow_blank=True, default="")
 
 
 @dataclass(frozen=True)
@@ -56,14 +57,14 @@ class FeedbackRequestInput(serializers.Serializer):
     interaction_at = serializers.DateTimeField(
         required=False, allow_null=True, help_text="When the interaction happened (ISO 8601); default now."
     )
-    reference = serializers.CharField(
+    reference = TextField(
         max_length=100,
         required=False,
         allow_blank=True,
         default="",
         help_text="Your id for the interaction. A reference already used returns the existing request.",
     )
-    internal = serializers.BooleanField(default=False, help_text="One team serving another: never published.")
+    internal = StrictBooleanField(default=False, help_text="One team serving another: never published.")
 
     def validate_staff_email(self, email: str | None) -> str:
         if email and email.lower() not in self.context["staff_by_email"]:
@@ -104,7 +105,9 @@ class FeedbackRequestInput(serializers.Serializer):
 
 def active_staff_by_email(*, business: Business, emails: Iterable[str]) -> dict[str, StaffMember]:
     """{lower-cased email: active staff member} for these emails, in one query."""
-    wanted = {email.lower() for email in emails}
+    # Read before each item is validated: leave out what the field refuses anyway (the database
+    # cannot even compare a text holding NUL or a lone surrogate, and would answer 500).
+    wanted = {email.lower() for email in emails if email.isprintable() and len(email) <= 254}
     if not wanted:
         return {}
     staff = (

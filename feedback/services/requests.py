@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from businesses.models import Business, Customer, StaffMember
 from feedback.models import FeedbackRequest, FeedbackRequestEvent
+from feedback.services.erased_addresses import erased_suppressions_restore
 from feedback.tokens import new_salt, token_hashes
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,8 @@ def _create_all(
     existing = _existing_by_reference(business, items)
     # An item whose reference was already used creates nothing, not even its customer.
     customers = _customers_for(business, [item for item in items if item.reference not in existing])
+    # An erased customer who had opted out or bounced stays suppressed when their address comes back.
+    erased_suppressions_restore(business=business, customers=customers.values())
     asked = _recently_asked(business, customers.values(), now)
     results: list[FeedbackRequest] = []
     new: list[FeedbackRequest] = []

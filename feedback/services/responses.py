@@ -117,6 +117,25 @@ def _apply(feedback: Feedback, answer: Answer, now) -> None:
 
 
 @transaction.atomic
+def feedback_consent_withdraw(*, request_id: int) -> Feedback | None:
+    """Withdraw the consent to publish an answer, through its link, for as long as it exists.
+
+    Unlike editing, this has no time limit: the consent text promises withdrawal through the link.
+    The review is taken down the way an edit within the window does it. None when there is no answer.
+    """
+    # The request row is locked first, as feedback_submit does, so the two never deadlock.
+    FeedbackRequest.objects.select_for_update(of=("self",)).filter(pk=request_id).first()
+    feedback = Feedback.objects.select_related("business").filter(request_id=request_id).first()
+    if feedback is None:
+        return None
+    if feedback.consent_to_publish:
+        feedback.consent_to_publish, feedback.consent_text, feedback.consent_at = False, "", None
+        feedback.save(update_fields=["consent_to_publish", "consent_text", "consent_at", "updated_at"])
+        feedback_answer_recorded(feedback=feedback, previous_rating=feedback.rating)
+    return feedback
+
+
+@transaction.atomic
 def customer_unsubscribe(*, request_id: int) -> Customer:
     """Opt the request's customer out of this business's emails, at once. Idempotent."""
     request = FeedbackRequest.objects.select_related("customer").get(pk=request_id)
@@ -125,6 +144,18 @@ def customer_unsubscribe(*, request_id: int) -> Customer:
     if Customer.objects.filter(pk=customer.pk, opted_out_at__isnull=True).update(opted_out_at=now):
         customer.opted_out_at = now
     _suppress_queued(customer, FeedbackRequest.SuppressionReason.OPTED_OUT, now)
+    return customer
+
+
+@transaction.atomic
+def customer_resubscribe(*, request_id: int) -> Customer:
+    """Undo the customer's opt-out (and a bounce) at their own explicit request, through their link.
+
+    The only way an opt-out is cleared: the admin shows it read-only. Requests already suppressed stay so.
+    """
+    customer = FeedbackRequest.objects.select_related("customer").get(pk=request_id).customer
+    Customer.objects.filter(pk=customer.pk).update(opted_out_at=None, bounced_at=None)
+    customer.opted_out_at = customer.bounced_at = None
     return customer
 
 

@@ -6,7 +6,9 @@ Rules, in one place:
 - a worker that dies mid-send leaves a lease that expires (SEND_LEASE); the sweep then retries;
 - one SMTP connection serves a batch; each request is marked sent right after its message went,
   so a crash repeats at most the message in flight;
-- reminders and expiry are found by the sweep from their stored due times.
+- reminders and expiry are found by the sweep from their stored due times;
+- each business has a daily cap of invitation emails, checked when a batch is claimed: what is
+  over it waits, still queued, for the business's next day (feedback/services/daily_limit.py).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from config.send_record import ClaimLost, send_recorder
 from config.smtp import send_and_record
 from feedback.emails import invitation_email, invitation_merge
 from feedback.models import FeedbackRequest, FeedbackRequestEvent
+from feedback.services.daily_limit import daily_limit_allot, daily_limit_return
 from feedback.services.recording import mark_sent
 from feedback.tokens import Purpose, request_token, token_hashes
 
@@ -43,23 +46,29 @@ def send_lease() -> timedelta:
 
 # --- claiming -------------------------------------------------------------------------------
 def feedback_requests_claim(*, request_ids: Sequence[int], now: datetime | None = None) -> Claimed:
-    """Take the given requests for sending: those still queued, or whose sender's lease ran out."""
+    """Take the given requests for sending: those still queued, or whose sender's lease ran out.
+
+    Those over their business's daily cap go back to the queue until the business's next day.
+    """
     now = now or timezone.now()
     claim = uuid.uuid4().hex
     FeedbackRequest.objects.filter(
         Q(status=Status.QUEUED) | Q(status=Status.SENDING, lease_until__lt=now), id__in=list(request_ids)
     ).update(status=Status.SENDING, lease_until=now + send_lease(), claim=claim, attempts=F("attempts") + 1)
-    return claim, _claimed(claim, Status.SENDING, request_ids)
+    return claim, _within_daily_limit(_claimed(claim, Status.SENDING, request_ids), claim, now, reminder=False)
 
 
 def feedback_reminders_claim(*, request_ids: Sequence[int], now: datetime | None = None) -> Claimed:
-    """Take due reminders: still unanswered (status SENT), customer not opted out or bounced."""
+    """Take due reminders: still unanswered (status SENT), customer not opted out or bounced.
+
+    Reminders count against the daily cap too; those over it wait for the business's next day.
+    """
     now = now or timezone.now()
     claim = uuid.uuid4().hex
     FeedbackRequest.objects.filter(_reminder_is_due(now), id__in=list(request_ids)).update(
         lease_until=now + send_lease(), claim=claim
     )
-    return claim, _claimed(claim, Status.SENT, request_ids)
+    return claim, _within_daily_limit(_claimed(claim, Status.SENT, request_ids), claim, now, reminder=True)
 
 
 def _reminder_is_due(now: datetime) -> Q:
@@ -85,23 +94,58 @@ def _claimed(claim: str, status: str, request_ids: Sequence[int]) -> list[Feedba
     )
 
 
+def _within_daily_limit(
+    requests: list[FeedbackRequest], claim: str, now: datetime, *, reminder: bool
+) -> list[FeedbackRequest]:
+    """The claimed requests the daily caps let go now; the others are given back to wait."""
+    if not requests:
+        return requests
+    allowed, waiting = daily_limit_allot(requests=requests, now=now)
+    for until, postponed in waiting.items():
+        _postpone(postponed, claim, until, reminder=reminder)
+    return allowed
+
+
+def _postpone(requests: list[FeedbackRequest], claim: str, until: datetime, *, reminder: bool) -> None:
+    """Over the daily cap: wait until `until` (the business's next day); not a failed attempt."""
+    limit = requests[0].business.invitations_per_day
+    note = f"Waiting for the next day: the daily limit of {limit:,} invitation emails was reached."
+    rows = FeedbackRequest.objects.filter(id__in=[request.pk for request in requests], claim=claim)
+    if reminder:  # it stays SENT; a lease until then keeps the sweep from taking it again today
+        rows.update(lease_until=until, claim="", last_error=note)
+    else:
+        rows.update(
+            status=Status.QUEUED,
+            next_attempt_at=until,
+            lease_until=None,
+            claim="",
+            attempts=F("attempts") - 1,
+            last_error=note,
+        )
+
+
 # --- sending --------------------------------------------------------------------------------
 def feedback_requests_send(*, request_ids: Sequence[int]) -> int:
     """Send the invitations of the given requests that this call can claim. Returns how many went."""
-    claim, requests = feedback_requests_claim(request_ids=request_ids)
-    return _send_batch(requests, claim, reminder=False)
+    now = timezone.now()
+    claim, requests = feedback_requests_claim(request_ids=request_ids, now=now)
+    return _send_batch(requests, claim, reminder=False, claimed_at=now)
 
 
 def feedback_reminders_send(*, request_ids: Sequence[int]) -> int:
     """Send the one reminder of the given requests that are due and unanswered. Returns how many went."""
-    claim, requests = feedback_reminders_claim(request_ids=request_ids)
-    return _send_batch(requests, claim, reminder=True)
+    now = timezone.now()
+    claim, requests = feedback_reminders_claim(request_ids=request_ids, now=now)
+    return _send_batch(requests, claim, reminder=True, claimed_at=now)
 
 
-def _send_batch(requests: list[FeedbackRequest], claim: str, *, reminder: bool) -> int:
+def _send_batch(
+    requests: list[FeedbackRequest], claim: str, *, reminder: bool, claimed_at: datetime | None = None
+) -> int:
+    """Send a claimed batch over one connection. `claimed_at` names the day its slots were reserved on."""
     if not requests:
         return 0
-    sent = 0
+    went: set[int] = set()
     feedback_requests_rekey(requests)
     merge = invitation_merge(reminder=reminder)
     pending = [(request, invitation_email(request, reminder=reminder, merge=merge)) for request in requests]
@@ -121,12 +165,15 @@ def _send_batch(requests: list[FeedbackRequest], claim: str, *, reminder: bool) 
                 except ClaimLost:  # dropped before its final "." (config/smtp.py)
                     logger.info("Feedback request %s is no longer ours to send; skipped.", request.pk)
                 else:
-                    sent += 1
+                    went.add(request.pk)
                 pending.pop(0)
     except (smtplib.SMTPException, OSError) as error:
-        logger.warning("SMTP failed after %d of %d messages: %s", sent, len(requests), error)
+        logger.warning("SMTP failed after %d of %d messages: %s", len(went), len(requests), error)
         _release([request for request, _ in pending], claim, error, reminder=reminder)
-    return sent
+    if len(went) < len(requests):  # their daily slots are free again
+        unsent = [request for request in requests if request.pk not in went]
+        daily_limit_return(requests=unsent, claimed_at=claimed_at or timezone.now())
+    return len(went)
 
 
 def feedback_requests_rekey(requests: Sequence[FeedbackRequest]) -> int:

@@ -1,18 +1,46 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-MAX_DAYS = 3 * 366
+from insights.metrics import EARLIEST_DAY, LATEST_DAY, OUT_OF_RANGE, day_in_range
+
+# The schema states the accepted years, so a client (and a contract tester) knows 0001-01-05 is refused.
+DAY_PATTERN = r"^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+
+
+@extend_schema_field({"type": "string", "format": "date", "pattern": DAY_PATTERN})
+class PeriodDayField(serializers.DateField):
+    """An ISO date between EARLIEST_DAY and LATEST_DAY; present but empty is an error, not "the default"."""
+
+    default_error_messages = {"out_of_range": OUT_OF_RANGE, "blank": "Give a date (YYYY-MM-DD) or leave it out."}
+
+    def get_value(self, dictionary):
+        # DRF reads `?until=` as "not given"; say so instead of silently using the default.
+        if self.field_name in dictionary and dictionary.get(self.field_name) == "":
+            return ""
+        return super().get_value(dictionary)
+
+    def to_internal_value(self, value) -> date:
+        if value == "":
+            self.fail("blank")
+        day = super().to_internal_value(value)
+        if not day_in_range(day):
+            self.fail("out_of_range")
+        return day
 
 
 class MetricsQuery(serializers.Serializer):
-    """`since` and `until` are ISO dates, both inclusive; by default the last 30 days."""
+    """`since` and `until` are ISO dates, both inclusive; by default the last 30 days.
 
-    since = serializers.DateField(required=False)
-    until = serializers.DateField(required=False)
+    The period has no maximum length: an owner may ask for all time.
+    """
+
+    since = PeriodDayField(required=False, help_text=f"First day, {EARLIEST_DAY} or later.")
+    until = PeriodDayField(required=False, help_text=f"Last day, {LATEST_DAY} or earlier; by default today.")
 
     def validate(self, data: dict) -> dict:
         today = timezone.localdate(timezone=self.context["zone"])
@@ -20,8 +48,6 @@ class MetricsQuery(serializers.Serializer):
         since = data.get("since") or until - timedelta(days=29)
         if since > until:
             raise serializers.ValidationError({"since": ["Must be on or before until."]})
-        if (until - since).days > MAX_DAYS:
-            raise serializers.ValidationError({"since": ["The period can be at most three years."]})
         return {"since": since, "until": until}
 
 

@@ -5,26 +5,29 @@ from __future__ import annotations
 import django_filters
 from django.db.models import QuerySet
 
-from feedback.api.filters import StrictBooleanFilter
+from config.filters import StrictBooleanFilter, StrictFilterSet
 from reviews.models import Case, Review
 
 
-class ReviewFilter(django_filters.FilterSet):
+class ReviewFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=Review.Status.choices, help_text="Every status without it.")
+    edit_pending = StrictBooleanFilter(
+        help_text="true: published reviews whose customer's edit awaits moderation; false: every other review."
+    )
 
-    class Meta:
+    class Meta(StrictFilterSet.Meta):
         model = Review
-        fields = ["status"]
+        fields = ["status", "edit_pending"]
 
 
-class CaseFilter(django_filters.FilterSet):
+class CaseFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=Case.Status.choices)
     overdue = StrictBooleanFilter(
         method="filter_overdue",
         help_text="true: open cases past their deadline with no response yet; false: every other case.",
     )
 
-    class Meta:
+    class Meta(StrictFilterSet.Meta):
         model = Case
         fields = ["status", "overdue"]
 

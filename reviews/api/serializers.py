@@ -9,12 +9,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from businesses.models import Business
+from config.serializer_fields import StrictBooleanField, TextField
 from feedback.api.serializers import BlankAsNullChoiceField
 from reviews.models import Case, CaseNote, Review
 
 User = get_user_model()
 REJECTION_REASONS = ", ".join(Review.RejectionReason.values)
 REASON_REQUIRED = f"Rejecting a review needs a content-policy reason; choose one of: {REJECTION_REASONS}."
+EDIT_REASON_REQUIRED = f"Rejecting an edit needs a content-policy reason; choose one of: {REJECTION_REASONS}."
 REASON_NOT_IN_POLICY = f"“{{input}}” is not a content-policy reason; choose one of: {REJECTION_REASONS}."
 
 
@@ -24,6 +26,14 @@ class NamedStaffOutput(serializers.Serializer):
 
 
 # --- Reviews -------------------------------------------------------------------------------------
+
+
+class PendingEditOutput(serializers.Serializer):
+    """The customer's change to a published review, not shown to the public until it is published."""
+
+    comment = serializers.CharField(source="feedback.comment", help_text="The new words, as the customer wrote them.")
+    display_name = serializers.CharField(source="feedback.display_name", help_text="The new name to be shown under.")
+    edited_at = serializers.DateTimeField()
 
 
 class ReviewOutput(serializers.ModelSerializer):
@@ -48,6 +58,18 @@ class ReviewOutput(serializers.ModelSerializer):
         read_only=True,
         help_text="The content-policy reason of a rejected review, else null.",
     )
+    public_comment = serializers.CharField(
+        source="published_comment",
+        read_only=True,
+        help_text="The approved words the public sees (empty until the review is first published).",
+    )
+    public_display_name = serializers.CharField(
+        source="published_display_name", read_only=True, help_text="The approved name the public sees."
+    )
+    pending_edit = serializers.SerializerMethodField(
+        help_text="The customer's edit of a published review, awaiting moderation, else null. "
+        "Decide on it with PATCH `edit`."
+    )
 
     class Meta:
         model = Review
@@ -67,8 +89,15 @@ class ReviewOutput(serializers.ModelSerializer):
             "from_team_member",
             "rejection_reason",
             "published_at",
+            "public_comment",
+            "public_display_name",
+            "pending_edit",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(PendingEditOutput(allow_null=True))
+    def get_pending_edit(self, review: Review) -> dict | None:
+        return PendingEditOutput(review).data if review.edit_pending else None
 
 
 class ReviewPatchInput(serializers.Serializer):
@@ -85,13 +114,26 @@ class ReviewPatchInput(serializers.Serializer):
         error_messages={"invalid_choice": REASON_NOT_IN_POLICY},
         help_text="Required to reject: a content-policy reason. The rating is never a reason.",
     )
-    reply = serializers.CharField(
+    reply = TextField(
         required=False, allow_blank=True, max_length=5000, help_text="Your public reply; an empty text removes it."
     )
-    featured = serializers.BooleanField(required=False)
+    featured = StrictBooleanField(required=False)
+    edit = serializers.ChoiceField(
+        choices=[("publish", "publish"), ("reject", "reject")],
+        required=False,
+        help_text="Decide on the customer's pending edit (`pending_edit`): `publish` makes its words public; "
+        "`reject` keeps the approved words public and needs an `edit_rejection_reason`.",
+    )
+    edit_rejection_reason = serializers.ChoiceField(
+        choices=Review.RejectionReason.choices,
+        required=False,
+        error_messages={"invalid_choice": REASON_NOT_IN_POLICY},
+        help_text="Required to reject an edit: a content-policy reason. The rating is never a reason.",
+    )
 
     def validate(self, data: dict) -> dict:
         review: Review = self.context["review"]
+        _validate_edit_decision(review, data)
         status = data.get("status")
         if status == Review.Status.PENDING and review.status != Review.Status.PENDING:
             raise serializers.ValidationError(
@@ -105,6 +147,20 @@ class ReviewPatchInput(serializers.Serializer):
         if status == Review.Status.REJECTED and "rejection_reason" not in data:
             raise serializers.ValidationError({"rejection_reason": REASON_REQUIRED})
         return data
+
+
+def _validate_edit_decision(review: Review, data: dict) -> None:
+    edit = data.get("edit")
+    if edit and "status" in data:
+        raise serializers.ValidationError({"edit": "Decide on the edit and change the status in separate calls."})
+    if edit and not review.edit_pending:
+        raise serializers.ValidationError({"edit": "This review has no edit awaiting moderation."})
+    if "edit_rejection_reason" in data and edit != "reject":
+        raise serializers.ValidationError(
+            {"edit_rejection_reason": "Only a rejected edit has a reason; send it with `edit`: “reject”."}
+        )
+    if edit == "reject" and "edit_rejection_reason" not in data:
+        raise serializers.ValidationError({"edit_rejection_reason": EDIT_REASON_REQUIRED})
 
 
 # --- Cases ---------------------------------------------------------------------------------------
@@ -193,13 +249,13 @@ class CasePatchInput(serializers.Serializer):
     assignee = AssigneeField(
         required=False, allow_null=True, help_text="The user id of an owner or manager of the business, or null."
     )
-    note = serializers.CharField(
+    note = TextField(
         required=False,
         allow_blank=True,
         max_length=5000,
         write_only=True,
         help_text="Adds a note to the case (notes are never edited).",
     )
-    resolution = serializers.CharField(
+    resolution = TextField(
         required=False, allow_blank=True, max_length=5000, help_text="How it was resolved; required to resolve."
     )

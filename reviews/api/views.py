@@ -18,7 +18,15 @@ from reviews.api.filters import CaseFilter, ReviewFilter
 from reviews.api.serializers import CaseOutput, CasePatchInput, ReviewOutput, ReviewPatchInput
 from reviews.models import Case, Review
 from reviews.services.cases import case_update
-from reviews.services.moderation import Actor, review_feature, review_publish, review_reject, review_reply
+from reviews.services.moderation import (
+    Actor,
+    review_edit_publish,
+    review_edit_reject,
+    review_feature,
+    review_publish,
+    review_reject,
+    review_reply,
+)
 
 BAD_INPUT = OpenApiResponse(description="Invalid input: the JSON names each bad field and what to send instead.")
 
@@ -36,7 +44,7 @@ class ReviewViewSet(BusinessScopedMixin, mixins.ListModelMixin, mixins.RetrieveM
             .order_by("-created_at", "-id")
         )
 
-    @extend_schema(summary="List reviews, newest first (`?status=pending|published|rejected`)")
+    @extend_schema(summary="List reviews, newest first (`?status=pending|published|rejected`, `?edit_pending=true`)")
     def list(self, request: Request, *args, **kwargs) -> Response:
         return super().list(request, *args, **kwargs)
 
@@ -45,10 +53,12 @@ class ReviewViewSet(BusinessScopedMixin, mixins.ListModelMixin, mixins.RetrieveM
         return super().retrieve(request, *args, **kwargs)
 
     @extend_schema(
-        summary="Moderate a review: publish, reject for a content-policy reason, reply, feature",
+        summary="Moderate a review: publish, reject for a content-policy reason, decide on an edit, reply, feature",
         description=(
             "Rejecting requires a `rejection_reason` from the content policy (the enum lists them); "
             "the rating is never a reason. An empty `reply` removes the public reply. "
+            "`edit` publishes or rejects the customer's pending edit of a published review (`pending_edit`); "
+            "until it is published the public keeps seeing the approved words. "
             "Every change is recorded in the review's moderation log under the API key's name."
         ),
         request=ReviewPatchInput,
@@ -65,6 +75,10 @@ class ReviewViewSet(BusinessScopedMixin, mixins.ListModelMixin, mixins.RetrieveM
 @transaction.atomic
 def _moderate(review: Review, changes: dict, actor: Actor) -> None:
     """One PATCH, all or nothing: each change through its moderation service (each logs its step)."""
+    if changes.get("edit") == "publish":
+        review_edit_publish(review=review, actor=actor)
+    elif changes.get("edit") == "reject":
+        review_edit_reject(review=review, reason=changes["edit_rejection_reason"], actor=actor)
     if changes.get("status") == Review.Status.PUBLISHED:
         review_publish(review=review, actor=actor)
     elif "rejection_reason" in changes:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractUser
@@ -18,6 +20,8 @@ from showcase.cache import showcase_cache_invalidate
 
 Status = Review.Status
 Action = ModerationLogEntry.Action
+# What `_approve_words` sets: the public words and the state of the customer's edit.
+WORDS_FIELDS = ("published_comment", "published_display_name", "edit_pending", "edited_at", "rejected_edit_digest")
 CUSTOMER = "the customer"
 RAVES = "Raves (automatic)"
 
@@ -39,11 +43,14 @@ def review_sync(*, feedback: Feedback) -> Review | None:
 
     Consent given: a review is created (published at once when the business publishes unflagged
     reviews automatically and nothing is flagged, else pending). Consent withdrawn: it is taken
-    down. An edit sends a published review back to moderation only when it raises a new flag.
-    The rating plays no part in any of this.
+    down. An edit of a published review's words waits for a moderator while the approved words
+    stay public (`review_edit_publish`), unless the business publishes unflagged reviews
+    automatically and the new words raise no flag. The rating plays no part in any of this.
     """
     # Locked like every moderation step, so a moderator's concurrent publish cannot be overwritten.
     review = Review.objects.select_for_update().filter(feedback=feedback).first()
+    if review is not None:
+        review.feedback = feedback  # the answer just saved, not a second read of it
     if feedback.internal or not feedback.consent_to_publish:
         if review is not None and not _is_withdrawn(review):
             _transition(
@@ -53,14 +60,41 @@ def review_sync(*, feedback: Feedback) -> Review | None:
     flags = content_flags(comment=feedback.comment, display_name=feedback.display_name)
     if review is None or _is_withdrawn(review):
         return _review_create_or_resubmit(feedback, review, flags)
-    raised = set(flags) - set(review.flags)
     review.flags = flags
     review.save(update_fields=["flags"])
-    if review.status == Status.PUBLISHED and raised:
-        _transition(review, Status.PENDING, Action.RETURNED, Actor(RAVES))
-    else:
-        _log(review, Action.EDITED, review.status, review.status, Actor(CUSTOMER))
+    _log(review, Action.EDITED, review.status, review.status, Actor(CUSTOMER))
+    if review.status == Status.PUBLISHED:
+        _published_review_edited(review, feedback)
     return review
+
+
+def _published_review_edited(review: Review, feedback: Feedback) -> None:
+    """New words wait for a moderator (the approved ones stay public), or go live where nothing needs one."""
+    if feedback.display_name_choice == Feedback.DisplayName.ANONYMOUS:
+        # Hiding their name is the customer's call, like withdrawing consent: at once, never held back.
+        review.published_display_name = feedback.display_name
+    if not _has_unapproved_words(review) or _words_digest(review) == review.rejected_edit_digest:
+        # Back to the approved words, only the rating changed, or the words a moderator turned down
+        # sent again: nothing new to decide, and a rejected edit never goes live on its own.
+        review.edit_pending, review.edited_at = False, None
+    elif feedback.business.auto_publish and not review.flags:
+        _edit_publish(review, Action.EDIT_AUTO_PUBLISHED, Actor(RAVES))
+        return
+    else:
+        review.edit_pending, review.edited_at = True, timezone.now()
+    review.save(update_fields=["published_display_name", "edit_pending", "edited_at"])
+    showcase_cache_invalidate(review.business_id)
+
+
+def _has_unapproved_words(review: Review) -> bool:
+    feedback = review.feedback
+    return (feedback.comment, feedback.display_name) != (review.published_comment, review.published_display_name)
+
+
+def _words_digest(review: Review) -> str:
+    """A fingerprint of the customer's current words (a digest, so no second copy of them is kept)."""
+    words = json.dumps([review.feedback.comment, review.feedback.display_name])
+    return hashlib.sha256(words.encode()).hexdigest()
 
 
 def _is_withdrawn(review: Review) -> bool:
@@ -127,13 +161,50 @@ def review_publish(*, review: Review, actor: Actor) -> Review:
 @transaction.atomic
 def review_reject(*, review: Review, reason: str, actor: Actor) -> Review:
     """Reject a review for a content-policy reason (required; the rating is never one)."""
-    if reason not in Review.RejectionReason.values:
-        allowed = ", ".join(Review.RejectionReason.values)
-        raise ValidationError({"rejection_reason": f"Choose a content-policy reason: {allowed}."})
+    _require_policy_reason(reason)
     review = _locked(review)
     if review.status != Status.REJECTED or review.rejection_reason != reason:
         _transition(review, Status.REJECTED, Action.REJECTED, actor, reason=reason)
     return review
+
+
+@transaction.atomic
+def review_edit_publish(*, review: Review, actor: Actor) -> Review:
+    """Approve the customer's pending edit of a published review: its new words become public."""
+    review = _locked(review)
+    if review.edit_pending:
+        _edit_publish(review, Action.EDIT_PUBLISHED, actor)
+    return review
+
+
+@transaction.atomic
+def review_edit_reject(*, review: Review, reason: str, actor: Actor) -> Review:
+    """Turn down the customer's pending edit for a content-policy reason: the approved words stay public.
+
+    The review itself stays published; the customer may edit again while their link allows it.
+    """
+    _require_policy_reason(reason)
+    review = _locked(review)
+    if review.edit_pending:
+        review.edit_pending, review.edited_at, review.rejected_edit_digest = False, None, _words_digest(review)
+        review.save(update_fields=["edit_pending", "edited_at", "rejected_edit_digest"])
+        _log(review, Action.EDIT_REJECTED, review.status, review.status, actor, reason=reason)
+    return review
+
+
+def _edit_publish(review: Review, action: str, actor: Actor) -> None:
+    _approve_words(review)
+    review.save(update_fields=[*WORDS_FIELDS])
+    entry = _log(review, action, review.status, review.status, actor)
+    showcase_cache_invalidate(review.business_id)
+    _webhook(review, "review.published", key=f"review.published:{review.pk}:{entry.pk}")
+
+
+def _approve_words(review: Review) -> None:
+    """The feedback's current words become the public ones; no edit is pending any more."""
+    review.published_comment = review.feedback.comment
+    review.published_display_name = review.feedback.display_name
+    review.edit_pending, review.edited_at, review.rejected_edit_digest = False, None, ""
 
 
 @transaction.atomic
@@ -163,6 +234,12 @@ def review_feature(*, review: Review, featured: bool, actor: Actor) -> Review:
     return review
 
 
+def _require_policy_reason(reason: str) -> None:
+    if reason not in Review.RejectionReason.values:
+        allowed = ", ".join(Review.RejectionReason.values)
+        raise ValidationError({"rejection_reason": f"Choose a content-policy reason: {allowed}."})
+
+
 def _locked(review: Review) -> Review:
     return Review.objects.select_for_update().select_related("feedback", "business").get(pk=review.pk)
 
@@ -172,7 +249,11 @@ def _transition(review: Review, to_status: str, action: str, actor: Actor, *, re
     review.status, review.rejection_reason = to_status, reason if to_status == Status.REJECTED else ""
     if to_status == Status.PUBLISHED and review.published_at is None:
         review.published_at = timezone.now()
-    review.save(update_fields=["status", "rejection_reason", "published_at"])
+    if to_status == Status.PUBLISHED:
+        _approve_words(review)  # publishing approves the words the moderator sees: the customer's latest
+    else:
+        review.edit_pending, review.edited_at = False, None  # nothing public left for an edit to replace
+    review.save(update_fields=["status", "rejection_reason", "published_at", *WORDS_FIELDS])
     entry = _log(review, action, from_status, to_status, actor, reason=reason)
     showcase_cache_invalidate(review.business_id)
     if to_status == Status.PUBLISHED:

@@ -9,8 +9,9 @@ class PublicReviewSerializer(serializers.ModelSerializer):
     """A published review as anyone may see it: no email, no customer id, first names only."""
 
     rating = serializers.IntegerField(source="feedback.rating")
-    comment = serializers.CharField(source="feedback.comment")
-    display_name = serializers.CharField(source="feedback.display_name")
+    # The words a moderator approved; a customer's later edit shows once it is approved too.
+    comment = serializers.CharField(source="published_comment")
+    display_name = serializers.CharField(source="published_display_name")
     staff = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField(source="published_at")
 

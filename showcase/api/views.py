@@ -16,6 +16,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
 from config.links import absolute_url
+from config.throttles import PublicAPIRateThrottle
 from showcase.api.serializers import PublicReviewPageSerializer, PublicReviewSerializer, PublicSummarySerializer
 from showcase.cache import cached
 from showcase.selectors import rating_summary, review_ids_published, reviews_shown
@@ -29,6 +30,8 @@ MAX_PAGE_SIZE = 100
 class PublicView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    # No key to count against: a budget per client address instead (PUBLIC_API_THROTTLE_RATE).
+    throttle_classes = [PublicAPIRateThrottle]
 
     def initial(self, request, *args, **kwargs) -> None:
         """No key to read and JSON bytes to send: skip authentication and content negotiation (the hot path).

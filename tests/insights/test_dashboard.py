@@ -107,3 +107,23 @@ def test_managers_see_the_dashboard_too(client, business):
     manager = MembershipFactory(business=business, role="manager").user
     client.force_login(manager)
     assert client.get("/admin/dashboard/").status_code == 200
+
+
+@pytest.mark.parametrize("query", ["until=9999-12-31", "until=0001-01-05", "since=0001-01-01&until=2026-01-01"])
+def test_dates_beyond_what_a_period_can_hold_are_explained(owner_client, query):
+    response = owner_client.get(f"/admin/dashboard/?{query}")
+
+    assert response.status_code == 400
+    assert "Choose a date between 1900-01-01 and 2999-12-31." in response.content.decode()
+
+
+def test_a_ten_year_period_is_shown_with_every_answer_in_it(owner_client, business):
+    FeedbackFactory(request__business=business, request__sent_at=timezone.now() - timedelta(days=365 * 9), rating=2)
+    _answers(business, 2)
+    today = timezone.localdate()
+    since = today.replace(year=today.year - 10)
+
+    response = owner_client.get(f"/admin/dashboard/?since={since}&until={today}")
+
+    assert response.status_code == 200
+    assert response.context["dashboard"].figures.requests_sent == 3

@@ -141,3 +141,54 @@ def test_the_weekly_series_gives_each_local_week_the_same_figures_as_that_week_a
         start, end = period_bounds(business, monday, monday + timedelta(days=6))
         assert week == {"week": week["week"], **figures(business=business, start=start, end=end).as_dict()}
     assert [week["requests_sent"] for week in series] == [0, 2, 4, 2, 0, 4]
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [("until=9999-12-31", "until"), ("until=0001-01-05", "until"), ("since=0001-01-01&until=0001-01-05", "since")],
+)
+def test_dates_beyond_what_a_period_can_hold_answer_400_with_a_message(api_client, query, field):
+    response = api_client.get(f"/api/v1/metrics/?{query}")
+
+    assert response.status_code == 400
+    assert response.json()[field] == ["Choose a date between 1900-01-01 and 2999-12-31."]
+
+
+def test_a_date_given_empty_answers_400_instead_of_meaning_the_default(api_client):
+    response = api_client.get("/api/v1/metrics/?until=")
+
+    assert response.status_code == 400
+    assert "until" in response.json()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_ten_year_window_answers_with_every_request_sent_in_it(business, api_client, django_assert_max_num_queries):
+    for years_ago, rating in [(9, 5), (5, 3), (1, 4)]:
+        FeedbackFactory(
+            request__business=business, request__sent_at=NOW - timedelta(days=365 * years_ago), rating=rating
+        )
+    FeedbackRequestFactory(business=business, sent_at=NOW - timedelta(days=365 * 11))  # before the window
+
+    with django_assert_max_num_queries(6):
+        response = api_client.get("/api/v1/metrics/?since=2016-11-21&until=2026-11-20")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["requests_sent"], body["responses"], body["average_rating"]) == (3, 3, 4.0)
+
+
+@pytest.mark.parametrize("waits, median", [([10, 30, 20], 20.0), ([10, 40, 20, 30], 25.0), ([], None)])
+def test_the_median_time_to_first_response_is_the_middle_wait(business, waits, median):
+    from insights.metrics import complaint_figures
+    from tests.reviews.factories import CaseFactory
+
+    opened = NOW - timedelta(days=2)
+    for minutes in waits:
+        CaseFactory(business=business, opened_at=opened, first_response_at=opened + timedelta(minutes=minutes))
+    CaseFactory(business=business, opened_at=opened)  # not answered yet: no wait to count
+
+    start, end = period_bounds(business, (NOW - timedelta(days=5)).date(), NOW.date())
+    figures_ = complaint_figures(business=business, start=start, end=end)
+
+    assert figures_["median_minutes_to_first_response"] == median
+    assert figures_["opened"] == len(waits) + 1

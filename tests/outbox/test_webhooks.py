@@ -46,11 +46,13 @@ class Receiver:
 
 @pytest.fixture
 def receiver(settings):
-    settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = True
+    """Make loopback receivers; each one's host:port is listed as an allowed private target."""
+    settings.WEBHOOKS_ALLOWED_PRIVATE_TARGETS = frozenset()
     made = []
 
     def make(*statuses):
         made.append(Receiver(statuses))
+        settings.WEBHOOKS_ALLOWED_PRIVATE_TARGETS |= {("127.0.0.1", made[-1].server.server_port)}
         return made[-1]
 
     yield make

@@ -48,6 +48,13 @@ class ReviewFactory(SameBusinessAsFeedback, factory.django.DjangoModelFactory):
     status = Review.Status.PENDING
     flags = factory.LazyFunction(list)
     published_at = factory.LazyAttribute(lambda review: timezone.now() if review.status == "published" else None)
+    # A published review shows the words a moderator approved: the feedback's, as built.
+    published_comment = factory.LazyAttribute(
+        lambda review: review.feedback.comment if review.status == "published" else ""
+    )
+    published_display_name = factory.LazyAttribute(
+        lambda review: review.feedback.display_name if review.status == "published" else ""
+    )
 
 
 class CaseFactory(SameBusinessAsFeedback, factory.django.DjangoModelFactory):

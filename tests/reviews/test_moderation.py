@@ -11,7 +11,15 @@ from django.core.exceptions import ValidationError
 
 from feedback.services.responses import Answer, feedback_submit
 from reviews.models import ModerationLogEntry, Review
-from reviews.services.moderation import Actor, review_feature, review_publish, review_reject, review_reply
+from reviews.services.moderation import (
+    Actor,
+    review_edit_publish,
+    review_edit_reject,
+    review_feature,
+    review_publish,
+    review_reject,
+    review_reply,
+)
 from tests.businesses.factories import StaffMemberFactory
 from tests.feedback.factories import FeedbackRequestFactory
 from tests.reviews.factories import CLEAN_COMMENT, ReviewFactory, answer, log_of
@@ -182,25 +190,41 @@ def test_consenting_again_sends_the_review_back_through_the_publishing_rules(aut
 # --- the customer edits a published review ---------------------------------------------------------
 
 
-def test_an_edit_that_raises_a_new_flag_returns_a_published_review_to_moderation(auto_business):
+def test_an_edit_of_a_published_review_waits_while_the_approved_words_stay_public(business, actor):
+    feedback = answer(business=business)
+    review_publish(review=review_of(feedback), actor=actor)
+
+    edit(feedback, comment="Changed my mind about the wait, but the staff were great.")
+
+    review = review_of(feedback)
+    assert (review.status, review.edit_pending, review.published_comment) == (Status.PUBLISHED, True, CLEAN_COMMENT)
+    assert review.edited_at is not None
+    assert log_of(review)[-1] == (Action.EDITED, Status.PUBLISHED, Status.PUBLISHED, "")
+
+
+def test_a_flagged_edit_waits_even_where_unflagged_reviews_publish_automatically(auto_business):
     feedback = answer(business=auto_business)
 
     edit(feedback, comment=LINKED_COMMENT)
 
     review = review_of(feedback)
-    assert (review.status, review.flags) == (Status.PENDING, ["link"])
-    assert log_of(review)[-1] == (Action.RETURNED, Status.PUBLISHED, Status.PENDING, "")
-    assert review.log.count() == 3  # submitted, auto-published, returned: the edit logs once
+    assert (review.status, review.flags, review.edit_pending) == (Status.PUBLISHED, ["link"], True)
+    assert review.published_comment == CLEAN_COMMENT
+    assert log_of(review)[-1] == (Action.EDITED, Status.PUBLISHED, Status.PUBLISHED, "")
 
 
-def test_an_edit_without_a_new_flag_leaves_a_published_review_published(auto_business):
+def test_an_unflagged_edit_goes_live_at_once_where_unflagged_reviews_publish_automatically(auto_business):
     feedback = answer(business=auto_business)
+    changed = "Changed my mind about the wait, but the staff were great."
 
-    edit(feedback, rating=2, comment="Changed my mind about the wait, but the staff were great.")
+    edit(feedback, rating=2, comment=changed)
 
     review = review_of(feedback)
-    assert review.status == Status.PUBLISHED
-    assert log_of(review)[-1] == (Action.EDITED, Status.PUBLISHED, Status.PUBLISHED, "")
+    assert (review.status, review.edit_pending, review.published_comment) == (Status.PUBLISHED, False, changed)
+    assert log_of(review)[-2:] == [
+        (Action.EDITED, Status.PUBLISHED, Status.PUBLISHED, ""),
+        (Action.EDIT_AUTO_PUBLISHED, Status.PUBLISHED, Status.PUBLISHED, ""),
+    ]
 
 
 def test_an_edit_keeping_a_flag_the_moderator_accepted_leaves_the_review_published(business, actor):
@@ -210,17 +234,113 @@ def test_an_edit_keeping_a_flag_the_moderator_accepted_leaves_the_review_publish
     edit(feedback, comment="Nice.")
 
     review = review_of(feedback)
-    assert (review.status, review.flags) == (Status.PUBLISHED, ["short"])
+    assert (review.status, review.flags, review.edit_pending) == (Status.PUBLISHED, ["short"], True)
+    assert review.published_comment == "Nice!"
 
 
-def test_an_edit_that_clears_flags_then_raises_one_again_returns_the_review(business, actor):
-    feedback = answer(business=business, comment=LINKED_COMMENT)
+def test_a_new_rating_alone_is_never_held_for_moderation(business, actor):
+    feedback = answer(business=business, rating=5)
     review_publish(review=review_of(feedback), actor=actor)
-    edit(feedback, comment=CLEAN_COMMENT)  # the link is gone; the flags are now []
 
+    edit(feedback, rating=3)
+
+    review = review_of(feedback)
+    assert (review.edit_pending, review.rating, review.published_comment) == (False, 3, CLEAN_COMMENT)
+
+
+def test_editing_back_to_the_approved_words_leaves_nothing_pending(business, actor):
+    feedback = answer(business=business)
+    review_publish(review=review_of(feedback), actor=actor)
     edit(feedback, comment=LINKED_COMMENT)
 
-    assert review_of(feedback).status == Status.PENDING
+    edit(feedback, comment=CLEAN_COMMENT)
+
+    review = review_of(feedback)
+    assert (review.edit_pending, review.edited_at, review.flags) == (False, None, [])
+
+
+def test_choosing_to_be_anonymous_hides_the_name_at_once(business, actor):
+    feedback = answer(business=business)
+    review_publish(review=review_of(feedback), actor=actor)
+    shown_before = review_of(feedback).published_display_name
+
+    edit(feedback, display_name_choice="anonymous")
+
+    review = review_of(feedback)
+    assert shown_before != "Anonymous"
+    assert (review.published_display_name, review.edit_pending) == ("Anonymous", False)
+
+
+def test_approving_an_edit_makes_its_words_public_and_logs_who_did_it(business, actor, owner):
+    feedback = answer(business=business)
+    review_publish(review=review_of(feedback), actor=actor)
+    edit(feedback, comment=LINKED_COMMENT)
+
+    review = review_edit_publish(review=review_of(feedback), actor=actor)
+
+    assert (review.published_comment, review.edit_pending, review.edited_at) == (LINKED_COMMENT, False, None)
+    entry = review.log.last()
+    assert (entry.action, entry.actor, entry.to_status) == (Action.EDIT_PUBLISHED, owner, Status.PUBLISHED)
+
+
+def test_approving_when_no_edit_waits_changes_and_logs_nothing(business, actor):
+    feedback = answer(business=business)
+    review = review_publish(review=review_of(feedback), actor=actor)
+    logged = review.log.count()
+
+    review_edit_publish(review=review, actor=actor)
+
+    assert review.log.count() == logged
+
+
+def test_rejecting_an_edit_keeps_the_approved_words_public_and_logs_the_reason(business, actor):
+    feedback = answer(business=business)
+    review_publish(review=review_of(feedback), actor=actor)
+    edit(feedback, comment=LINKED_COMMENT)
+
+    review = review_edit_reject(review=review_of(feedback), reason=Reason.UNRELATED_OR_SPAM, actor=actor)
+
+    assert (review.status, review.published_comment, review.edit_pending) == (Status.PUBLISHED, CLEAN_COMMENT, False)
+    assert log_of(review)[-1] == (Action.EDIT_REJECTED, Status.PUBLISHED, Status.PUBLISHED, Reason.UNRELATED_OR_SPAM)
+
+
+def test_a_rejected_edit_sent_again_never_goes_live_on_its_own(business, actor):
+    feedback = answer(business=business)
+    review_publish(review=review_of(feedback), actor=actor)
+    rude = "The staff were friendly but the manager is a total clown."  # no flag: judged by a person
+    edit(feedback, comment=rude)
+    review_edit_reject(review=review_of(feedback), reason=Reason.OFFENSIVE, actor=actor)
+    business.auto_publish = True
+    business.save()
+
+    edit(feedback, rating=4)  # the same words again, with a new rating
+
+    review = review_of(feedback)
+    assert (review.published_comment, review.edit_pending) == (CLEAN_COMMENT, False)
+    edit(feedback, comment="The staff were friendly and the manager sorted it out.")  # new words: a new edit
+    assert review_of(feedback).published_comment == "The staff were friendly and the manager sorted it out."
+
+
+def test_rejecting_an_edit_without_a_content_policy_reason_is_refused(business, actor):
+    feedback = answer(business=business)
+    review_publish(review=review_of(feedback), actor=actor)
+    edit(feedback, comment=LINKED_COMMENT)
+
+    with pytest.raises(ValidationError):
+        review_edit_reject(review=review_of(feedback), reason="low_rating", actor=actor)
+
+    assert review_of(feedback).edit_pending
+
+
+def test_withdrawing_consent_during_a_pending_edit_takes_the_review_down(business, actor):
+    feedback = answer(business=business)
+    review_publish(review=review_of(feedback), actor=actor)
+    edit(feedback, comment=LINKED_COMMENT)
+
+    edit(feedback, consent_to_publish=False)
+
+    review = review_of(feedback)
+    assert (review.status, review.edit_pending) == (Status.REJECTED, False)
 
 
 def test_a_customer_edit_never_republishes_a_rejected_review(business, actor):

@@ -90,6 +90,8 @@ def published_reviews_bulk(
             business=business,
             status=Review.Status.PUBLISHED,
             published_at=now - timedelta(minutes=count - i),
+            published_comment=answer.comment,
+            published_display_name=answer.display_name,
         )
         for i, answer in enumerate(feedback)
     )

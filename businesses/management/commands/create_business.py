@@ -17,13 +17,32 @@ class Command(BaseCommand):
         parser.add_argument("--owner-email", required=True, help="The owner's email: their admin username.")
         parser.add_argument("--owner-password", help="The owner's password; generated and printed when left out.")
         parser.add_argument("--review-url", default="", help="The business's public review profile elsewhere.")
+        parser.add_argument(
+            "--quiet-period-days",
+            type=int,
+            help="Do not ask the same customer again within this many days (at least 1; 30 when left out).",
+        )
 
     def handle(
-        self, *args, slug: str, name: str, owner_email: str, owner_password: str | None, review_url: str, **options
+        self,
+        *args,
+        slug: str,
+        name: str,
+        owner_email: str,
+        owner_password: str | None,
+        review_url: str,
+        quiet_period_days: int | None,
+        **options,
     ) -> None:
+        chosen = {} if quiet_period_days is None else {"quiet_period_days": quiet_period_days}
         try:
             business, owner, generated = business_create(
-                slug=slug, name=name, owner_email=owner_email, owner_password=owner_password, review_url=review_url
+                slug=slug,
+                name=name,
+                owner_email=owner_email,
+                owner_password=owner_password,
+                review_url=review_url,
+                **chosen,
             )
         except ValidationError as error:
             raise CommandError(_describe(error)) from error
