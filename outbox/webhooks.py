@@ -171,8 +171,14 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
+def _printable(text: str) -> str:
+    """`text` with control characters escaped: a receiver's garbage may hold NUL bytes, which
+    PostgreSQL refuses in a text column, and terminal escapes that have no place in the admin."""
+    return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in text)
+
+
 def _retry(delivery: WebhookDelivery, claim: str, *, status_code: int | None, error: str) -> bool:
-    error = _without_credentials(error, delivery.url)[:1000]
+    error = _printable(_without_credentials(error, delivery.url))[:1000]
     rows = WebhookDelivery.objects.filter(pk=delivery.pk, claim=claim)
     if delivery.attempts >= MAX_ATTEMPTS:
         rows.update(status=Status.FAILED, claim="", lease_until=None, last_status_code=status_code, last_error=error)
