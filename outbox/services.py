@@ -22,6 +22,7 @@ from django.utils import timezone
 from businesses.models import Business
 from config.send_record import ClaimLost, Finish, SendRecorder, send_recorder
 from config.smtp import send_and_record
+from outbox.enqueue import enqueue
 from outbox.models import OutboxEmail
 
 logger = logging.getLogger(__name__)
@@ -63,10 +64,7 @@ def outbox_email_queue(
 def enqueue_outbox_send(email_ids: list[int]) -> None:
     from outbox.tasks import send_outbox_emails
 
-    try:
-        send_outbox_emails.delay(email_ids)
-    except Exception:  # the broker is down: the sweep sends them
-        logger.warning("Could not enqueue %d outbox emails; the sweep will send them.", len(email_ids), exc_info=True)
+    enqueue(send_outbox_emails, email_ids)  # if the broker is down, the sweep sends them
 
 
 def outbox_emails_send(*, email_ids: Sequence[int]) -> int:

@@ -31,6 +31,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from businesses.models import Business
+from outbox.enqueue import enqueue
 from outbox.models import WebhookDelivery
 from outbox.webhook_http import Answer, UnsafeWebhookURL, redact_url, webhook_addresses_resolve, webhook_post
 
@@ -85,10 +86,7 @@ def webhook_queue(*, business: Business, event: str, key: str, data: dict) -> We
 def _enqueue(delivery_id: int) -> None:
     from outbox.tasks import deliver_webhook
 
-    try:
-        deliver_webhook.delay(delivery_id)
-    except Exception:  # the broker is down: the sweep delivers it
-        logger.warning("Could not enqueue webhook delivery %s; the sweep will.", delivery_id, exc_info=True)
+    enqueue(deliver_webhook, delivery_id)  # if the broker is down, the sweep delivers it
 
 
 def webhook_deliver(*, delivery_id: int) -> bool:

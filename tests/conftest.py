@@ -13,6 +13,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from config.throttles import CacheErrors
+from outbox.enqueue import broker_rest_reset
 from tests.businesses.factories import BusinessFactory, MembershipFactory, UserFactory, api_key_for
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -25,6 +26,14 @@ def require_service(available: bool, what: str) -> None:
     if IN_CI:
         pytest.fail(f"{what} is required in CI but is not available.")
     pytest.skip(f"{what} is not available (set it up, or run in CI where it is required).")
+
+
+@pytest.fixture(autouse=True)
+def _broker_trusted_again():
+    """A broker failure seen by one test must not make the next one skip its enqueues."""
+    broker_rest_reset()
+    yield
+    broker_rest_reset()
 
 
 @pytest.fixture(autouse=True)

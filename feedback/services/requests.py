@@ -15,6 +15,7 @@ from businesses.models import Business, Customer, StaffMember
 from feedback.models import FeedbackRequest, FeedbackRequestEvent
 from feedback.services.erased_addresses import erased_suppressions_restore
 from feedback.tokens import new_salt, token_hashes
+from outbox.enqueue import enqueue
 
 logger = logging.getLogger(__name__)
 Status = FeedbackRequest.Status
@@ -185,11 +186,5 @@ def enqueue_send(request_ids: list[int]) -> None:
     from feedback.tasks import send_feedback_requests
 
     for start in range(0, len(request_ids), ENQUEUE_CHUNK):
-        chunk = request_ids[start : start + ENQUEUE_CHUNK]
-        try:
-            send_feedback_requests.delay(chunk)
-        except Exception:  # any broker error: the rows stay queued for the sweep
-            logger.warning(
-                "Could not enqueue %d feedback requests; the sweep will send them.", len(chunk), exc_info=True
-            )
-            return
+        if not enqueue(send_feedback_requests, request_ids[start : start + ENQUEUE_CHUNK]):
+            return  # the rows stay queued for the sweep
