@@ -37,6 +37,8 @@ def main() -> int:
             [
                 *celery,
                 "worker",
+                "-Q",
+                "alerts,bulk",
                 "-l",
                 "INFO",
                 "--concurrency",

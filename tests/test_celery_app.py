@@ -16,3 +16,27 @@ def test_a_fresh_process_enqueues_into_the_embedded_broker(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Error" not in result.stderr
     assert list((tmp_path / "broker").glob("*.msg"))
+
+
+def test_what_a_person_waits_for_goes_to_the_alerts_queue_and_invitations_to_bulk():
+    from config.celery_app import app
+
+    def queue_of(task_name: str) -> str:
+        return app.amqp.router.route({}, task_name)["queue"].name
+
+    for task in ("outbox.tasks.send_outbox_emails", "reviews.tasks.remind_overdue_cases", "outbox.tasks.sweep_outbox"):
+        assert queue_of(task) == "alerts", task
+    for task in ("feedback.tasks.send_feedback_requests", "feedback.tasks.send_feedback_reminders"):
+        assert queue_of(task) == "bulk", task
+    assert queue_of("outbox.tasks.deliver_webhook") == "bulk"  # a slow receiver never holds up an alert
+    # Every task sent has a queue a worker consumes.
+    assert {queue.name for queue in app.amqp.queues.values()} == {"alerts", "bulk"}
+
+
+def test_a_worker_on_redis_drains_alerts_before_bulk(settings):
+    from config.settings.base import CELERY_BROKER_TRANSPORT_OPTIONS, REDIS_URL
+
+    if REDIS_URL:
+        assert CELERY_BROKER_TRANSPORT_OPTIONS["queue_order_strategy"] == "priority"
+    run_py = (ROOT / "scripts" / "run.py").read_text()
+    assert '"alerts,bulk"' in run_py

@@ -23,7 +23,7 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 SETTINGS_FILE = ROOT / "config" / "settings" / "base.py"
 
-APP_SERVICES = ("web", "worker", "beat")
+APP_SERVICES = ("web", "worker", "alerts-worker", "beat")
 # The configuration interface of PRODUCT.md.
 PRODUCT_VARIABLES = {
     "SECRET_KEY",
@@ -103,10 +103,17 @@ def test_web_migrates_then_starts_gunicorn(services):
     assert any(str(port).endswith(":8000") for port in services["web"]["ports"])
 
 
-@pytest.mark.parametrize(("name", "role"), [("worker", "worker"), ("beat", "beat")])
+@pytest.mark.parametrize(("name", "role"), [("worker", "worker"), ("alerts-worker", "worker"), ("beat", "beat")])
 def test_celery_services_use_the_project_app(services, name, role):
     command = command_text(services[name])
     assert re.match(rf"celery -A config {role}\b", command), command
+
+
+def test_workers_take_complaint_alerts_before_the_bulk_and_one_serves_alerts_only(services):
+    assert "-Q alerts,bulk" in command_text(services["worker"])
+    assert "-Q alerts " in command_text(services["alerts-worker"]) + " "
+    for name in ("worker", "alerts-worker"):  # `--scale worker=3` needs no fixed name or port
+        assert "container_name" not in services[name] and "ports" not in services[name]
 
 
 def test_app_services_set_only_variables_the_settings_read(services):

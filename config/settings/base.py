@@ -140,6 +140,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "socket_connect_timeout": REDIS_TIMEOUT,
         # Longer than any task runs; unacknowledged messages come back after it (at least once).
         "visibility_timeout": 3600,
+        # A worker serving several queues takes from the first non-empty one in the order given
+        # (`-Q alerts,bulk`): complaints before a campaign. The default would take them in turn.
+        "queue_order_strategy": "priority",
     }
     if REDIS_URL
     else {
@@ -160,6 +163,19 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Two queues. `alerts`: what a person waits for (complaint alerts, follow-ups, case reminders, every
+# owner and staff email) and the sweeps, which only hand work on. `bulk`: invitations, reminders,
+# webhooks, digests. A worker consumes `alerts` first; with one task held per process and bulk tasks
+# of 100 emails, an alert waits for at most one bulk task (benchmarks/complaints_first.py).
+CELERY_TASK_QUEUES = {"alerts": {}, "bulk": {}}
+CELERY_TASK_DEFAULT_QUEUE = "bulk"
+CELERY_TASK_ROUTES = {
+    "outbox.tasks.send_outbox_emails": {"queue": "alerts"},
+    "outbox.tasks.sweep_outbox": {"queue": "alerts"},
+    "outbox.tasks.sweep_webhooks": {"queue": "alerts"},
+    "feedback.tasks.sweep_feedback_requests": {"queue": "alerts"},
+    "reviews.tasks.*": {"queue": "alerts"},
+}
 # Sending waits on the SMTP server and PostgreSQL, so two processes per core keep the CPUs busy:
 # 15 % more invitations per second than Celery's default of one per core (BENCHMARKS.md).
 CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", 2 * (os.cpu_count() or 1), minimum=1)
