@@ -6,7 +6,10 @@ is first written in a transaction: a kill there rolls it back, and the message i
 its COMMIT is sent without waiting, the "." right after it, and only then is the COMMIT's answer
 read. The gap that was a database round trip (0.3-0.5 ms, a third of a message's time once the
 invitation pipeline got fast, and it lost messages in the SIGKILL test) shrinks to two writes.
-What remains: PostgreSQL failing that COMMIT after the "." went out; the message then goes again.
+If the COMMIT's answer is an error after the "." went out (the session was killed, the database
+restarted), the record is written again on a new connection, which does nothing if the COMMIT had
+landed. What remains: the database unreachable from that "." until the lease runs out; the message
+then goes again.
 
 Sending without waiting takes psycopg2's asynchronous mode, so a batch opens a connection of its
 own for it. Elsewhere (SQLite in development; inside a transaction, as in tests, where another
@@ -34,14 +37,17 @@ class SendRecorder:
     def __init__(self) -> None:
         self.connection = self.cursor = None
         if connection.vendor == "postgresql" and not connection.in_atomic_block:
-            import psycopg2
+            self.params = connection.get_connection_params()
+            self.params.pop("cursor_factory", None)  # Django's, for its own connections
+            self._connect()
 
-            params = connection.get_connection_params()
-            params.pop("cursor_factory", None)  # Django's, for its own connections
-            self.connection = psycopg2.connect(**params, async_=True)
-            self._wait()
-            # Kept: an asynchronous query fails if its cursor is collected before its answer is read.
-            self.cursor = self.connection.cursor()
+    def _connect(self) -> None:
+        import psycopg2
+
+        self.connection = psycopg2.connect(**self.params, async_=True)
+        self._wait()
+        # Kept: an asynchronous query fails if its cursor is collected before its answer is read.
+        self.cursor = self.connection.cursor()
 
     def record(self, *, sql: str, params: list, orm: Callable[[], bool]) -> Finish | None:
         """Record one send: `sql` (PostgreSQL) or `orm()` (elsewhere) must change exactly one row,
@@ -56,8 +62,23 @@ class SendRecorder:
         if self.cursor.rowcount != 1:
             self._run("ROLLBACK")
             raise ClaimLost
-        self.cursor.execute("COMMIT")  # on its way; the caller writes the "." and then calls _wait
-        return self._wait
+        self.cursor.execute("COMMIT")  # on its way; the caller writes the "." and then calls finish
+        return lambda: self._confirm(sql, params)
+
+    def _confirm(self, sql: str, params: list) -> None:
+        """Read the COMMIT's answer. If the connection died meanwhile (the database restarted, or
+        the session was killed), the COMMIT may have been lost while the "." went out: record again
+        on a new connection, on its own. It changes nothing if the COMMIT had landed (the claim is
+        cleared or the state moved on); if that too fails, the error propagates and the lease
+        decides (the message may then go twice: the one window left)."""
+        import psycopg2
+
+        try:
+            self._wait()
+        except psycopg2.OperationalError:
+            self.close()
+            self._connect()
+            self._run(sql, params)
 
     def _run(self, sql: str, params: list | None = None) -> None:
         self.cursor.execute(sql, params)

@@ -138,9 +138,10 @@ def send_and_record(
     may return runs right after that "." (see `_RecordingMixin`). Other backends send, then record.
     When `record()` fails, the message is dropped and the backend reconnected for the next one. When
     sending fails after `record()` ran (the server refused the message it had taken), `undo()` runs
-    before the error propagates.
+    before the error propagates; not when completing the record failed after the "." (the database
+    connection died): the record may have landed, and undoing it would repeat the message.
     """
-    recorded = record_failed = False
+    recorded = record_failed = unconfirmed = False
 
     def once() -> Callable[[], None] | None:
         nonlocal recorded, record_failed
@@ -152,7 +153,20 @@ def send_and_record(
             record_failed = True
             raise
         recorded = True
-        return finish
+        return None if finish is None else confirmed(finish)
+
+    def confirmed(finish: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            nonlocal unconfirmed
+            try:
+                finish()
+            except BaseException:
+                # The "." went, and the record's COMMIT may or may not have landed: undoing it would
+                # send the message again for sure. Left as it is, the lease decides.
+                unconfirmed = True
+                raise
+
+        return run
 
     connection = getattr(backend, "connection", None)
     try:
@@ -172,6 +186,6 @@ def send_and_record(
         if (finish := once()) is not None:  # a backend that cannot record mid-message
             finish()
     except Exception:
-        if recorded:
+        if recorded and not unconfirmed:
             undo()
         raise

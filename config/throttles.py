@@ -2,52 +2,24 @@
 
 Counters live in the Django cache. When the cache is down, a throttle lets the call through and logs
 a warning: a Redis outage must not turn every API call into a 500 (a throttle protects capacity; it
-is not what keeps a caller out — the key is). After an error, every limit (these and the links')
-leaves the cache alone for a few seconds, so a frozen Redis costs one time-out now and then, not
-one per request.
+is not what keeps a caller out — the key is). After an error, every use of Redis in the process
+(these limits, the links', the showcase cache, enqueues) leaves it alone for a while
+(config/redis_rest.py), so a frozen Redis costs one time-out now and then, not one per request.
 """
 
 from __future__ import annotations
 
-import logging
-import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from config.client_address import client_address
+from config.redis_rest import fail_open
 
 if TYPE_CHECKING:  # DRF loads its settings (and so this module) while rest_framework.views imports
     from rest_framework.request import Request
     from rest_framework.views import APIView
-
-logger = logging.getLogger(__name__)
-T = TypeVar("T")
-SKIP_AFTER_ERROR_SECONDS = 5.0
-
-
-class CacheErrors:
-    """Whether limits should skip the cache for now, because it just failed (one per process)."""
-
-    skip_until = 0.0
-
-    @classmethod
-    def guarded(cls, count: Callable[[], T], *, limit: str) -> T | None:
-        """count() (a limit's cache work); None, and a warning, when the cache fails or failed a moment ago."""
-        if time.monotonic() < cls.skip_until:
-            return None
-        try:
-            return count()
-        except Exception:  # any cache backend's error: redis.ConnectionError, TimeoutError, OSError...
-            cls.skip_until = time.monotonic() + SKIP_AFTER_ERROR_SECONDS
-            logger.warning("%s skipped: the cache is unavailable.", limit, exc_info=True)
-            return None
-
-    @classmethod
-    def forget(cls) -> None:
-        cls.skip_until = 0.0
 
 
 class FailOpenRateThrottle(SimpleRateThrottle):
@@ -64,7 +36,7 @@ class FailOpenRateThrottle(SimpleRateThrottle):
 
     def allow_request(self, request: Request, view: APIView) -> bool:
         allow = super().allow_request
-        allowed = CacheErrors.guarded(lambda: allow(request, view), limit=type(self).__name__)
+        allowed = fail_open(lambda: allow(request, view), what=type(self).__name__)
         return True if allowed is None else allowed
 
 

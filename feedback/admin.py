@@ -32,8 +32,12 @@ from feedback.services.csv_import import (
     existing_references,
 )
 from feedback.services.requests import feedback_request_create
+from feedback.services.sending import feedback_requests_send_again
+from outbox.admin import report_sent_again
 
 PREVIEW_SAMPLE_ROWS = 10
+# How often the page of an import being created reloads itself to show its progress.
+IMPORT_REFRESH_SECONDS = 2
 
 
 def _today() -> str:
@@ -80,7 +84,7 @@ class FeedbackRequestAdmin(ReadOnlyRecordMixin, BusinessScopedAdmin):
     list_select_related = ["customer", "staff", "business"]
     search_fields = ["customer__email", "customer__name", "reference"]
     date_hierarchy = "created_at"
-    actions = ["export_csv"]
+    actions = ["export_csv", "send_again"]
     inlines = [FeedbackRequestEventInline]
     fieldsets = [
         (None, {"fields": ["business", "customer", "staff", "interaction_at", "reference", "internal"]}),
@@ -104,6 +108,10 @@ class FeedbackRequestAdmin(ReadOnlyRecordMixin, BusinessScopedAdmin):
         ),
         ("Sending", {"fields": ["attempts", "last_error", "next_attempt_at", "lease_until"], "classes": ["collapse"]}),
     ]
+
+    @admin.action(description="Send again (failed ones)")
+    def send_again(self, request: HttpRequest, queryset: QuerySet[FeedbackRequest]) -> None:
+        report_sent_again(self, request, feedback_requests_send_again(requests=queryset), "requests")
 
     @admin.display(description="customer email", ordering="customer__email")
     def customer_email(self, obj: FeedbackRequest) -> str:
@@ -259,11 +267,9 @@ class FeedbackRequestAdmin(ReadOnlyRecordMixin, BusinessScopedAdmin):
         # Another business's import is simply not found.
         imports = scope_queryset(CustomerImport.objects.all(), request, "business", self.allowed_roles)
         customer_import = get_object_or_404(imports, pk=import_id)
-        changelist = reverse("admin:feedback_feedbackrequest_changelist")
-        if customer_import.finished_at:
-            messages.info(request, "This import was already created.")
-            return HttpResponseRedirect(changelist)
-        if not customer_import.rows_done and customer_import.created_at < timezone.now() - PREVIEW_LIFETIME:
+        if customer_import.confirmed_at:
+            return self._import_progress(request, customer_import)
+        if customer_import.created_at < timezone.now() - PREVIEW_LIFETIME:
             messages.warning(request, "This preview has expired. Upload the file again.")
             return HttpResponseRedirect(reverse("admin:feedback_feedbackrequest_import"))
         if request.method == "POST":
@@ -279,18 +285,30 @@ class FeedbackRequestAdmin(ReadOnlyRecordMixin, BusinessScopedAdmin):
         )
 
     def _confirm_import(self, request: HttpRequest, customer_import: CustomerImport, cancel: bool) -> HttpResponse:
-        changelist = reverse("admin:feedback_feedbackrequest_changelist")
         if cancel:
-            if not customer_import.confirmed_at and not customer_import.rows_done:
-                customer_import.delete()
-            messages.info(request, "Import cancelled; nothing was created.")
-            return HttpResponseRedirect(changelist)
-        done = customer_import_confirm(customer_import=customer_import)
-        if done is None:
-            messages.warning(request, "This import is already being created; see the list below.")
-        else:
-            messages.success(request, _import_summary(done))
-        return HttpResponseRedirect(changelist)
+            # Only while unconfirmed: another tab may have confirmed it since this one loaded it.
+            if CustomerImport.objects.filter(pk=customer_import.pk, confirmed_at=None).delete()[0]:
+                messages.info(request, "Import cancelled; nothing was created.")
+                return HttpResponseRedirect(reverse("admin:feedback_feedbackrequest_changelist"))
+            return HttpResponseRedirect(self._import_url(customer_import))
+        if customer_import_confirm(customer_import=customer_import):
+            messages.success(request, "The requests are being created; this page shows how far it got.")
+        return HttpResponseRedirect(self._import_url(customer_import))
+
+    def _import_progress(self, request: HttpRequest, customer_import: CustomerImport) -> HttpResponse:
+        """A confirmed import: how far the worker got (the page reloads itself), then the result."""
+        if request.method == "POST":  # a second click, another tab: it is already on its way
+            messages.warning(request, "This import was already confirmed; nothing more was created.")
+            return HttpResponseRedirect(self._import_url(customer_import))
+        return self._render_import(
+            request,
+            "import_progress.html",
+            f"Import of {customer_import.filename}",
+            customer_import=customer_import,
+            total=customer_import.row_count - customer_import.invalid_row_count,
+            summary=_import_summary(customer_import) if customer_import.finished_at else "",
+            refresh_seconds=IMPORT_REFRESH_SECONDS,
+        )
 
     def _import_url(self, customer_import: CustomerImport) -> str:
         return reverse("admin:feedback_feedbackrequest_import_preview", args=[customer_import.pk])

@@ -77,6 +77,8 @@ class FeedbackRequest(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True, editable=False)
     claim = models.CharField(max_length=32, blank=True, editable=False)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Attempts at the one reminder, counted apart: its invitation's attempts are history by then.
+    reminder_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     last_error = models.TextField(blank=True)
 
     # The time of each step
@@ -122,6 +124,8 @@ class FeedbackRequest(models.Model):
             # stay small and a request leaves them as it moves on (feedback/services/sending.py).
             models.Index(fields=["next_attempt_at"], condition=Q(status="queued"), name="feedbackrequest_outbox"),
             models.Index(fields=["lease_until"], condition=Q(status="sending"), name="feedbackrequest_lease"),
+            # The dashboard's count of dead letters, and the admin's list of them, per business.
+            models.Index(fields=["business"], condition=Q(status="failed"), name="feedbackrequest_failed"),
             models.Index(fields=["reminder_due_at"], condition=Q(status="sent"), name="feedbackrequest_reminder"),
             models.Index(
                 fields=["expires_at"], condition=Q(status__in=["sent", "reminded"]), name="feedbackrequest_expiry"
@@ -232,8 +236,9 @@ class CustomerImport(models.Model):
 
     The valid rows wait here between the preview and the confirmation, so nothing is created
     before the owner confirms and the file is not uploaded twice. Confirming claims the import
-    (`confirmed_at`), creates its requests chunk by chunk (`rows_done` marks the progress), then
-    clears the rows: the customers' data lives on in their requests, not in a forgotten upload.
+    (`confirmed_at`) and hands it to the worker, which creates its requests chunk by chunk
+    (`rows_done` marks the progress, in the same transaction as each chunk), then clears the rows:
+    the customers' data lives on in their requests, not in a forgotten upload.
     """
 
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="customer_imports")
@@ -252,6 +257,19 @@ class CustomerImport(models.Model):
     existing_count = models.PositiveIntegerField(default=0)
     suppressed_count = models.PositiveIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When the worker last moved it on (or it was confirmed); the sweep resumes one that stalled.
+    progressed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, help_text="Why the last chunk failed; the sweep tries again.")
+
+    class Meta:
+        indexes = [
+            # The sweep's index: only the imports confirmed and still being created.
+            models.Index(
+                fields=["progressed_at"],
+                condition=Q(confirmed_at__isnull=False, finished_at__isnull=True),
+                name="customerimport_running",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Import #{self.pk} of {self.filename or 'a CSV file'}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from feedback.services import sending
+from feedback.services import csv_import, sending
 
 SWEEP_CHUNK = 100
 
@@ -30,3 +30,19 @@ def sweep_feedback_requests() -> dict[str, int]:
     for start in range(0, len(reminders), SWEEP_CHUNK):
         send_feedback_reminders.delay(reminders[start : start + SWEEP_CHUNK])
     return {"sends": len(due), "reminders": len(reminders), "expired": sending.feedback_requests_expire()}
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def create_customer_import(import_id: int) -> int:
+    """Create the requests of a confirmed CSV import, a few chunks at a time; returns rows done."""
+    customer_import = csv_import.customer_import_run(import_id=import_id)
+    return customer_import.rows_done if customer_import else 0
+
+
+@shared_task(ignore_result=True)
+def sweep_customer_imports() -> int:
+    """Every minute: resume the confirmed imports that stopped moving (worker killed, lost enqueue)."""
+    stalled = csv_import.customer_imports_stalled()
+    for import_id in stalled:
+        csv_import.enqueue_customer_import(import_id)
+    return len(stalled)

@@ -7,7 +7,7 @@ Two separate counters, so that guessing and using never share a budget:
   office network, and a guesser next door must never lock them out of their own links.
 
 Counters are fixed windows in the Django cache. When the cache is down, the link still works and a
-warning is logged (config.throttles.CacheErrors): the token itself (128 random bits) is the
+warning is logged (config.redis_rest.fail_open): the token itself (128 random bits) is the
 protection; the limit only saves effort.
 """
 
@@ -22,7 +22,7 @@ from django.shortcuts import render
 
 from config.client_address import client_address
 from config.env import parse_rate
-from config.throttles import CacheErrors
+from config.redis_rest import fail_open
 from feedback.tokens import hash_token
 
 
@@ -50,7 +50,7 @@ def _over_limit(counter: str, rate: str) -> int | None:
     limit, window = parse_rate(rate)
     now = int(time.time())
     key = f"token-limit:{counter}:{now // window}"
-    hits = CacheErrors.guarded(lambda: _count(key, window), limit="Link limit")
+    hits = fail_open(lambda: _count(key, window), what="Link limit")
     if hits is None or hits <= limit:
         return None
     return window - now % window

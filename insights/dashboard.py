@@ -9,11 +9,34 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from businesses.models import Business
+from feedback.models import FeedbackRequest
 from insights import metrics
 from insights.charts import Point, bar_chart, line_chart
+from outbox.models import OutboxEmail, WebhookDelivery
 from reviews.models import Case
 
 WEEKS = 12
+
+
+@dataclass(frozen=True)
+class FailedDeliveries:
+    """Deliveries given up on (outbox/engine.py), at any time: each one waits for "Send again"."""
+
+    requests: int
+    emails: int
+    webhooks: int
+
+    @property
+    def total(self) -> int:
+        return self.requests + self.emails + self.webhooks
+
+
+def failed_deliveries(*, business: Business) -> FailedDeliveries:
+    return FailedDeliveries(
+        requests=FeedbackRequest.objects.filter(business=business, status=FeedbackRequest.Status.FAILED).count(),
+        emails=OutboxEmail.objects.filter(business=business, status=OutboxEmail.Status.FAILED).count(),
+        webhooks=WebhookDelivery.objects.filter(business=business, status=WebhookDelivery.Status.FAILED).count(),
+    )
 
 
 @dataclass(frozen=True)
@@ -28,6 +51,7 @@ class Dashboard:
     overdue_cases: int
     staff: list[dict]
     weeks: list[dict]
+    failed_deliveries: FailedDeliveries
 
     @property
     def charts(self) -> dict:
@@ -90,6 +114,7 @@ def dashboard_for(*, business: Business, since: date, until: date) -> Dashboard:
         overdue_cases=cases.overdue().count(),
         staff=metrics.staff_table(business=business, start=start, end=end),
         weeks=metrics.weekly_series(business=business, weeks=WEEKS, until=until),
+        failed_deliveries=failed_deliveries(business=business),
     )
 
 

@@ -1,25 +1,52 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 from businesses.admin_scoping import BusinessScopedAdmin
 from businesses.models import Membership
 from outbox.models import OutboxEmail, WebhookDelivery
+from outbox.services import outbox_emails_send_again
 from outbox.webhook_http import redact_url
+from outbox.webhooks import webhooks_send_again
 
 Status = WebhookDelivery.Status
 
 
-@admin.register(OutboxEmail)
-class OutboxEmailAdmin(admin.ModelAdmin):
-    """For operators (superusers): what went out to owners and staff, and what is stuck."""
+def report_sent_again(modeladmin: admin.ModelAdmin, request: HttpRequest, requeued: list[int], noun: str) -> None:
+    """Say what "Send again" did: how many it requeued, or that there was nothing (left) to requeue."""
+    if requeued:
+        modeladmin.message_user(request, f"{len(requeued)} failed {noun} queued to be sent again.", messages.SUCCESS)
+    else:
+        modeladmin.message_user(
+            request,
+            f"Nothing sent again: none of the selected {noun} has failed (those already sent again are queued).",
+            messages.WARNING,
+        )
 
-    list_display = ["subject", "to", "business", "status", "attempts", "created_at", "sent_at"]
+
+@admin.register(OutboxEmail)
+class OutboxEmailAdmin(BusinessScopedAdmin):
+    """For owners: the emails sent to them and their staff (alerts, follow-ups, kudos, digests), how
+    each ended, and "Send again" for those that failed. Read-only otherwise."""
+
+    allowed_roles = frozenset({Membership.Role.OWNER})
+    list_display = ["subject", "to", "business", "status", "attempts", "last_error", "created_at", "sent_at"]
     list_filter = ["status", "business"]
     search_fields = ["to", "subject", "key"]
     readonly_fields = [field.name for field in OutboxEmail._meta.fields]
+    actions = ["send_again"]
 
-    def has_add_permission(self, request) -> bool:
+    @admin.action(description="Send again (failed ones)")
+    def send_again(self, request: HttpRequest, queryset: QuerySet[OutboxEmail]) -> None:
+        report_sent_again(self, request, outbox_emails_send_again(emails=queryset), "emails")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
 
@@ -45,7 +72,8 @@ class DeliveryOutcome(admin.SimpleListFilter):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(BusinessScopedAdmin):
-    """For owners: every webhook delivery of their business, how it ended and why. Read-only."""
+    """For owners: every webhook delivery of their business, how it ended and why; "Send again" for
+    those that failed. Read-only otherwise."""
 
     allowed_roles = frozenset({Membership.Role.OWNER})
     list_display = [
@@ -74,6 +102,11 @@ class WebhookDeliveryAdmin(BusinessScopedAdmin):
     ]
     readonly_fields = fields
     date_hierarchy = "created_at"
+    actions = ["send_again"]
+
+    @admin.action(description="Send again (failed ones)")
+    def send_again(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
+        report_sent_again(self, request, webhooks_send_again(deliveries=queryset), "deliveries")
 
     @admin.display(description="receiver")
     def receiver(self, delivery: WebhookDelivery) -> str:

@@ -1,34 +1,42 @@
-"""Queue and send owner and staff emails through the database outbox.
+"""Queue and send owner and staff emails through the database outbox and the delivery engine.
 
-The same rules as the invitations' outbox (feedback/services/sending.py): claim by conditional
-update with a lease, one SMTP connection per batch, mark each sent right after it went, retry
-with back-off, and a sweep for whatever the fast path missed.
+outbox/engine.py claims, sends over one connection per batch, settles each message on its own
+(a 5xx refusal fails that email alone, with the server's answer) and retries with back-off; a
+sweep sends whatever the fast path missed.
 """
 
 from __future__ import annotations
 
 import logging
-import smtplib
-import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from businesses.models import Business
-from config.send_record import ClaimLost, Finish, SendRecorder, send_recorder
-from config.smtp import send_and_record
+from config.send_record import Finish, SendRecorder
+from outbox.engine import (
+    BatchOutcome,
+    Kind,
+    Refusal,
+    Release,
+    deliveries_claim,
+    deliveries_due,
+    deliveries_send_again,
+    deliveries_settle,
+    given_up,
+    queued_again,
+    smtp_batch_send,
+)
 from outbox.enqueue import enqueue
 from outbox.models import OutboxEmail
 
 logger = logging.getLogger(__name__)
 Status = OutboxEmail.Status
 FAST_PATH_GRACE = timedelta(seconds=60)
-MAX_ATTEMPTS = 8
 
 
 def outbox_email_queue(
@@ -67,43 +75,35 @@ def enqueue_outbox_send(email_ids: list[int]) -> None:
     enqueue(send_outbox_emails, email_ids)  # if the broker is down, the sweep sends them
 
 
+RELEASE = Release(kind=Kind.EMAIL, retry=queued_again, give_up=given_up)
+
+
 def outbox_emails_send(*, email_ids: Sequence[int]) -> int:
     """Send the given emails that this call can claim. Returns how many went."""
-    now = timezone.now()
-    claim = uuid.uuid4().hex
-    OutboxEmail.objects.filter(
-        Q(status=Status.QUEUED) | Q(status=Status.SENDING, lease_until__lt=now), id__in=list(email_ids)
-    ).update(
-        status=Status.SENDING,
-        claim=claim,
-        attempts=F("attempts") + 1,
-        lease_until=now + timedelta(seconds=settings.FEEDBACK_SEND_LEASE_SECONDS),
-    )
+    claim = deliveries_claim(model=OutboxEmail, ids=email_ids, now=timezone.now())
     emails = list(OutboxEmail.objects.filter(id__in=list(email_ids), claim=claim, status=Status.SENDING).order_by("id"))
-    sent = 0
-    pending = list(emails)
-    try:
-        with get_connection() as connection, send_recorder() as recorder:
-            while pending:
-                email = pending[0]
-                try:
-                    send_and_record(
-                        connection,
-                        _message(email),
-                        record=lambda email=email: _record_sent(recorder, email, claim),
-                        undo=lambda email=email: OutboxEmail.objects.filter(pk=email.pk, claim=claim).update(
-                            status=Status.SENDING, sent_at=None
-                        ),
-                    )
-                except ClaimLost:  # another sender took it: dropped before its final "." (config/smtp.py)
-                    logger.info("Outbox email %s is no longer ours to send; skipped.", email.pk)
-                else:
-                    sent += 1
-                pending.pop(0)
-    except (smtplib.SMTPException, OSError) as error:
-        logger.warning("SMTP failed after %d of %d outbox emails: %s", sent, len(emails), error)
-        _release(pending, claim, error)
-    return sent
+    if not emails:
+        return 0
+    outcome = smtp_batch_send(
+        batch=[(email, _message(email)) for email in emails],
+        record=lambda recorder, email: _record_sent(recorder, email, claim),
+        undo=lambda email: OutboxEmail.objects.filter(pk=email.pk, claim=claim).update(
+            status=Status.SENDING, sent_at=None
+        ),
+    )
+    _settle(outcome, claim)
+    return len(outcome.sent)
+
+
+def _settle(outcome: BatchOutcome[OutboxEmail], claim: str) -> None:
+    """A 5xx refusal fails that email at once (an owner's address has no `bounced`); others retry."""
+    now = timezone.now()
+    rows = OutboxEmail.objects.filter(claim=claim)
+
+    def refused_for_good(email: OutboxEmail, refusal: Refusal) -> None:
+        rows.filter(pk=email.pk).update(**given_up(now), last_error=refusal.reason[:1000])
+
+    deliveries_settle(outcome=outcome, rows=rows, release=RELEASE, refused_for_good=refused_for_good, now=now)
 
 
 def _record_sent(recorder: SendRecorder, email: OutboxEmail, claim: str) -> Finish | None:
@@ -136,26 +136,14 @@ def _message(email: OutboxEmail) -> EmailMultiAlternatives:
     return message
 
 
-def _release(emails: list[OutboxEmail], claim: str, error: Exception) -> None:
-    now = timezone.now()
-    message = f"{type(error).__name__}: {error}"[:1000]
-    for email in emails:
-        rows = OutboxEmail.objects.filter(pk=email.pk, claim=claim)
-        if email.attempts >= MAX_ATTEMPTS:
-            rows.update(status=Status.FAILED, claim="", lease_until=None, last_error=message)
-        else:
-            delay = timedelta(seconds=min(3600, 30 * 2 ** max(0, email.attempts - 1)))
-            rows.update(
-                status=Status.QUEUED, claim="", lease_until=None, next_attempt_at=now + delay, last_error=message
-            )
-
-
 def outbox_emails_due(*, now: datetime | None = None, limit: int = 5000) -> list[int]:
-    now = now or timezone.now()
-    return list(
-        OutboxEmail.objects.filter(
-            Q(status=Status.QUEUED, next_attempt_at__lte=now) | Q(status=Status.SENDING, lease_until__lt=now)
-        )
-        .order_by("id")
-        .values_list("id", flat=True)[:limit]
-    )
+    """Emails due: queued past their back-off (or their batch time), or held by a lease that ran out."""
+    return deliveries_due(model=OutboxEmail, now=now or timezone.now(), limit=limit)
+
+
+def outbox_emails_send_again(*, emails: QuerySet[OutboxEmail]) -> list[int]:
+    """Requeue the `failed` emails among `emails` once each, attempts reset. Returns their ids."""
+    ids = deliveries_send_again(queryset=emails, now=timezone.now())
+    if ids:
+        transaction.on_commit(lambda: enqueue_outbox_send(ids))
+    return ids

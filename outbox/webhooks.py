@@ -3,10 +3,10 @@
 The delivery row is queued in the transaction of the event (so it exists exactly when the event
 does), posted by the worker after commit (so it never delays the customer), claimed before each
 attempt (so it is never posted twice at once), and retried with back-off until a 2xx answer,
-MAX_ATTEMPTS times over about a day, then `failed`. The POST itself goes through
-outbox/webhook_http.py: resolved once, public addresses only (or the listed private targets),
-no redirects followed (a 3xx is a failed attempt), one wall-clock deadline per attempt. URLs are
-logged and stored in errors without their credentials or query (redact_url).
+MAX_ATTEMPTS times over about 30 hours, then `failed` (outbox/engine.py's claim and policy).
+The POST itself goes through outbox/webhook_http.py: resolved once, public addresses only (or
+the listed private targets), no redirects followed (a 3xx is a failed attempt), one wall-clock
+deadline per attempt. URLs are logged and stored in errors without their credentials or query (redact_url).
 
 Receivers verify `X-Raves-Signature: sha256=<hex>` = HMAC-SHA256(secret, "<timestamp>.<body>")
 with `X-Raves-Timestamp`, and may reject stale timestamps.
@@ -27,33 +27,42 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from businesses.models import Business
+from outbox.engine import (
+    Kind,
+    deliveries_claim,
+    deliveries_due,
+    deliveries_send_again,
+    given_up,
+    lease,
+    policy,
+    queued_again,
+)
 from outbox.enqueue import enqueue
 from outbox.models import WebhookDelivery
 from outbox.webhook_http import Answer, UnsafeWebhookURL, redact_url, webhook_addresses_resolve, webhook_post
 
-__all__ = ["UnsafeWebhookURL", "check_url_is_public", "webhook_deliver", "webhook_queue", "webhooks_due"]
+__all__ = [
+    "UnsafeWebhookURL",
+    "check_url_is_public",
+    "webhook_deliver",
+    "webhook_queue",
+    "webhooks_due",
+    "webhooks_send_again",
+]
 
 logger = logging.getLogger(__name__)
 Status = WebhookDelivery.Status
-# The wait after each failed attempt: 8 attempts over a little more than a day, then `failed`.
-RETRY_DELAYS = (
-    timedelta(seconds=30),
-    timedelta(minutes=5),
-    timedelta(minutes=30),
-    timedelta(hours=2),
-    timedelta(hours=5),
-    timedelta(hours=8),
-    timedelta(hours=10),
-)
-MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+# The wait after each failed attempt (outbox/engine.py's policy): 8 attempts over about 30 hours.
+RETRY_DELAYS = tuple(policy(Kind.WEBHOOK).delay(attempt) for attempt in range(1, policy(Kind.WEBHOOK).max_attempts))
+MAX_ATTEMPTS = policy(Kind.WEBHOOK).max_attempts
 # One attempt, from connecting to the last byte of the answer's headers (wall clock, not per read).
 ATTEMPT_DEADLINE_SECONDS = 10
-# Longer than an attempt can last, so a live worker's claim never runs out under it.
-LEASE = timedelta(seconds=60)
+# At least twice as long as an attempt can last, so a live worker's claim never runs out under it.
+MIN_LEASE = timedelta(seconds=2 * ATTEMPT_DEADLINE_SECONDS)
 
 
 def webhook_queue(*, business: Business, event: str, key: str, data: dict) -> WebhookDelivery | None:
@@ -96,14 +105,10 @@ def webhook_deliver(*, delivery_id: int) -> bool:
     instead of HTTP, TLS, the deadline) is a failed attempt: retried with back-off, never left
     in `sending`.
     """
-    now = timezone.now()
-    claim = uuid.uuid4().hex
-    claimed = WebhookDelivery.objects.filter(
-        Q(status=Status.QUEUED) | Q(status=Status.SENDING, lease_until__lt=now), pk=delivery_id
-    ).update(status=Status.SENDING, claim=claim, lease_until=now + LEASE, attempts=F("attempts") + 1)
-    if not claimed:
+    claim = deliveries_claim(model=WebhookDelivery, ids=[delivery_id], now=timezone.now(), hold=max(lease(), MIN_LEASE))
+    delivery = WebhookDelivery.objects.select_related("business").filter(pk=delivery_id, claim=claim).first()
+    if delivery is None:
         return False
-    delivery = WebhookDelivery.objects.select_related("business").get(pk=delivery_id)
     if delivery.attempts > MAX_ATTEMPTS:  # a worker died holding the last attempt
         return _retry(delivery, claim, status_code=delivery.last_status_code, error=delivery.last_error)
     try:
@@ -178,14 +183,12 @@ def _printable(text: str) -> str:
 def _retry(delivery: WebhookDelivery, claim: str, *, status_code: int | None, error: str) -> bool:
     error = _printable(_without_credentials(error, delivery.url))[:1000]
     rows = WebhookDelivery.objects.filter(pk=delivery.pk, claim=claim)
+    now = timezone.now()
     if delivery.attempts >= MAX_ATTEMPTS:
-        rows.update(status=Status.FAILED, claim="", lease_until=None, last_status_code=status_code, last_error=error)
+        rows.update(**given_up(now), last_status_code=status_code, last_error=error)
     else:
         rows.update(
-            status=Status.QUEUED,
-            claim="",
-            lease_until=None,
-            next_attempt_at=timezone.now() + RETRY_DELAYS[delivery.attempts - 1],
+            **queued_again(now + policy(Kind.WEBHOOK).delay(delivery.attempts)),
             last_status_code=status_code,
             last_error=error,
         )
@@ -210,11 +213,12 @@ def _without_credentials(text: str, url: str) -> str:
 
 
 def webhooks_due(*, now: datetime | None = None, limit: int = 1000) -> list[int]:
-    now = now or timezone.now()
-    return list(
-        WebhookDelivery.objects.filter(
-            Q(status=Status.QUEUED, next_attempt_at__lte=now) | Q(status=Status.SENDING, lease_until__lt=now)
-        )
-        .order_by("id")
-        .values_list("id", flat=True)[:limit]
-    )
+    return deliveries_due(model=WebhookDelivery, now=now or timezone.now(), limit=limit)
+
+
+def webhooks_send_again(*, deliveries: QuerySet[WebhookDelivery]) -> list[int]:
+    """Requeue the `failed` deliveries among `deliveries` once each, attempts reset. Returns their ids."""
+    ids = deliveries_send_again(queryset=deliveries, now=timezone.now())
+    for delivery_id in ids:
+        transaction.on_commit(lambda delivery_id=delivery_id: _enqueue(delivery_id))
+    return ids

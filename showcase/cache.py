@@ -13,14 +13,14 @@ others — less than the minute browsers may keep the answers anyway (Cache-Cont
 Values are always computed from a business loaded afresh, never from a remembered one.
 
 The cache is a help, never a dependency: when it fails (Redis down or frozen), values are
-computed from the database and the page still answers. After a failure this process leaves the
-cache alone for a few seconds, so a frozen Redis costs one time-out now and then, not one per
-request. Invalidations are always attempted; one lost during an outage is bounded by TIMEOUT.
+computed from the database and the page still answers. After a failure of any use of Redis, this
+process leaves it alone for a while (config/redis_rest.py), so a frozen Redis costs one time-out
+now and then, not one per request. An invalidation made meanwhile is kept in process memory and
+made at the next successful use of the cache; one lost with its process is bounded by TIMEOUT.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 import uuid
@@ -30,24 +30,24 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.core.cache import cache
 from django.db import transaction
 
+from config.redis_rest import redis_failed, redis_resting
+
 if TYPE_CHECKING:
     from businesses.models import Business
 
-logger = logging.getLogger(__name__)
 T = TypeVar("T")
 TIMEOUT = 15 * 60
-# After a cache error, compute from the database for this long before trying the cache again.
-BYPASS_SECONDS = 5.0
 LOOKUP_SECONDS = 2.0
 LOCAL_SECONDS = 1.0
 LOCAL_SIZE = 512
 
-_bypass_until = 0.0
 _lock = threading.Lock()
 # slug -> (business, monotonic time it was loaded)
 _lookups: dict[str, tuple[Business, float]] = {}
 # (business id, name) -> (value, monotonic time it was read from or written to the shared cache)
 _recent: dict[tuple[int, str], tuple[Any, float]] = {}
+# Businesses whose invalidation could not reach Redis yet.
+_pending: set[int] = set()
 
 
 def public_business(slug: str, load: Callable[[str], Business]) -> Business:
@@ -70,8 +70,9 @@ def cached(business_id: int, name: str, compute: Callable[[], T]) -> T:
     recent = _recent.get((business_id, name))
     if recent is not None and now - recent[1] < LOCAL_SECONDS:
         return recent[0]
-    if now < _bypass_until:
+    if redis_resting():
         return compute()
+    _invalidate_pending()
     version_key, value_key = _version_key(business_id), _value_key(business_id, name)
     try:
         found = cache.get_many([version_key, value_key])
@@ -83,13 +84,13 @@ def cached(business_id: int, name: str, compute: Callable[[], T]) -> T:
         if version is None:
             version = _version_start(version_key)
     except Exception:  # any cache failure: answer from the database
-        _cache_failed("Showcase cache unavailable; computing from the database.")
+        redis_failed("Showcase cache (computing from the database)")
         return compute()
     value = compute()
     try:
         cache.set(value_key, (version, value), TIMEOUT)
     except Exception:
-        _cache_failed("Showcase cache unavailable; value not stored.")
+        redis_failed("Showcase cache (value not stored)")
         return value
     _remember(_recent, (business_id, name), (value, now))
     return value
@@ -135,19 +136,26 @@ def _remember(memory: dict, key, value) -> None:
         memory[key] = value
 
 
-def _cache_failed(message: str) -> None:
-    global _bypass_until
-    _bypass_until = time.monotonic() + BYPASS_SECONDS
-    logger.warning(message, exc_info=True)
-
-
 def _new_version(business_id: int) -> None:
     with _lock:
         for slug in [slug for slug, (business, _) in _lookups.items() if business.pk == business_id]:
             del _lookups[slug]
         for key in [key for key in _recent if key[0] == business_id]:
             del _recent[key]
+        _pending.add(business_id)
+    _invalidate_pending()
+
+
+def _invalidate_pending() -> None:
+    """Give each business waiting for it a new version; skipped while Redis rests (kept for later)."""
+    if not _pending or redis_resting():
+        return
+    with _lock:
+        waiting = set(_pending)
     try:
-        cache.set(_version_key(business_id), uuid.uuid4().hex, None)
+        cache.set_many({_version_key(business_id): uuid.uuid4().hex for business_id in waiting}, None)
     except Exception:
-        logger.warning("Could not invalidate the showcase cache of business %s.", business_id, exc_info=True)
+        redis_failed("Showcase cache invalidation (kept for later)")
+        return
+    with _lock:
+        _pending.difference_update(waiting)

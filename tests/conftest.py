@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from config.throttles import CacheErrors
+from config.redis_rest import redis_rest_end
 from outbox.enqueue import broker_rest_reset
 from tests.businesses.factories import BusinessFactory, MembershipFactory, UserFactory, api_key_for
 
@@ -40,7 +40,7 @@ def _broker_trusted_again():
 def _empty_cache():
     """Each test starts with an empty cache (ids are reused between tests on SQLite)."""
     cache.clear()
-    CacheErrors.forget()  # a test that stopped the cache must not switch limits off for the next one
+    redis_rest_end()  # a test that stopped the cache must not switch limits off for the next one
     yield
     cache.clear()
 

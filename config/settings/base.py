@@ -206,14 +206,32 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute="*/15"),
         "options": {"expires": 840},
     },
+    # Every minute: resume CSV imports confirmed but stalled for 2 minutes (worker killed, database
+    # error, enqueue lost). Safe to overlap: each chunk is created under a lock on its import.
+    "sweep-customer-imports": {
+        "task": "feedback.tasks.sweep_customer_imports",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # Every 10 minutes: each named staff member's waiting kudos in one email, at most one a day each.
     "send-kudos": {"task": "insights.tasks.send_kudos", "schedule": 600.0, "options": {"expires": 540}},
 }
 
+# --- Deliveries (outbox/engine.py: invitations, reminders, owner and staff emails, webhooks) ----
+# A sender that holds a delivery longer than this is presumed dead; the sweep retries the send.
+# FEEDBACK_SEND_LEASE_SECONDS is its former name, still read.
+DELIVERY_LEASE_SECONDS = env.int(
+    "DELIVERY_LEASE_SECONDS", env.int("FEEDBACK_SEND_LEASE_SECONDS", 120, minimum=5), minimum=5
+)
+FEEDBACK_SEND_LEASE_SECONDS = DELIVERY_LEASE_SECONDS
+# An email that could not be sent waits DELIVERY_RETRY_BASE_SECONDS, then twice as long each time,
+# at most DELIVERY_RETRY_CAP_SECONDS; after DELIVERY_EMAIL_MAX_ATTEMPTS attempts it is `failed`.
+# The defaults (30 s, 30 min, 110) ride out 52 hours of mail server outage.
+DELIVERY_RETRY_BASE_SECONDS = env.int("DELIVERY_RETRY_BASE_SECONDS", 30, minimum=1)
+DELIVERY_RETRY_CAP_SECONDS = env.int("DELIVERY_RETRY_CAP_SECONDS", 1800, minimum=1)
+DELIVERY_EMAIL_MAX_ATTEMPTS = env.int("DELIVERY_EMAIL_MAX_ATTEMPTS", 110, minimum=1)
+
 # --- Feedback requests ----------------------------------------------------------------------
-# A sender that holds a request longer than this is presumed dead; the sweep retries the send.
-FEEDBACK_SEND_LEASE_SECONDS = env.int("FEEDBACK_SEND_LEASE_SECONDS", 120, minimum=5)
-FEEDBACK_SEND_MAX_ATTEMPTS = 8
 # Invitation emails (invitations and reminders) per business per day; a superuser may set another
 # limit per business in the admin. What is over it waits for the business's next day.
 FEEDBACK_DAILY_LIMIT = env.int("FEEDBACK_DAILY_LIMIT", 50_000, minimum=1)
@@ -223,6 +241,9 @@ WEBHOOKS_ALLOWED_PRIVATE_TARGETS = frozenset(env.host_ports("WEBHOOKS_ALLOWED_PR
 # Development switch: every private address is reachable, unless targets are listed above (then
 # only they are).
 WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", False)
+# A confirmed CSV import that the worker has not moved on for this long is presumed stopped (worker
+# killed, database error) and resumed by the sweep where it stopped; a chunk takes about a second.
+CSV_IMPORT_STALLED_SECONDS = env.int("CSV_IMPORT_STALLED_SECONDS", 120, minimum=5)
 # How long a customer may change an answer through their link.
 FEEDBACK_EDIT_DAYS = 7
 

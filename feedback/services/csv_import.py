@@ -1,33 +1,51 @@
 """Importing customers from a CSV file in the admin: read, check every row, preview, then create.
 
 Nothing is created until the owner confirms the preview. The checked rows wait in a
-`CustomerImport` (so the file is not uploaded twice), and confirming creates the requests through
-the one creation service, 1,000 at a time. Cell values are kept as written; spreadsheet formulas
-are neutralised when anything is exported again (config/csv_safe.py), not here.
+`CustomerImport` (so the file is not uploaded twice). Confirming only claims the import and hands
+it to the worker, so no web request waits on 10,000 rows: the task creates the requests through
+the one creation service, a chunk per transaction, and the admin's page shows how far it got.
+
+Exactly once, whatever stops it: each chunk is created in the same transaction that advances
+`rows_done`, under a lock on the import, so a chunk is either wholly created and counted or not at
+all, and two tasks on one import (a sweep's resumption beside a slow worker) take turns, the second
+finding the chunk done. An import that stalls (worker killed, database error, a lost enqueue) is
+resumed by `sweep_customer_imports` where it stopped.
+
+Cell values are kept as written; spreadsheet formulas are neutralised when anything is exported
+again (config/csv_safe.py), not here.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import time
 import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
-from django.db.models import F
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from businesses.models import Business, StaffMember
 from feedback.models import CustomerImport, FeedbackRequest
 from feedback.services.requests import RequestInput, feedback_requests_create
+from outbox.enqueue import enqueue
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 10_000
-CREATE_CHUNK = 1_000
+# Rows per transaction: big enough for bulk inserts to pay, small enough that a chunk takes about
+# a second and a lost one costs little.
+CREATE_CHUNK = 500
+# A task hands the rest of an import to a new task after this long, so that bulk work never holds
+# a worker process long (alerts wait for a free process).
+TASK_BUDGET_SECONDS = 5.0
+PROGRESS_FIELDS = ["rows_done", "created_count", "existing_count", "suppressed_count"]
 # The preview keeps this many row errors; the counts stay exact beyond it.
 MAX_KEPT_ERRORS = 1_000
 PREVIEW_LIFETIME = timedelta(hours=24)
@@ -233,43 +251,92 @@ def customer_import_create(*, business: Business, user, filename: str, parsed: P
     )
 
 
-def customer_import_confirm(*, customer_import: CustomerImport) -> CustomerImport | None:
-    """Create the requests of a previewed import, 1,000 to a transaction; None if already confirmed.
+def customer_import_confirm(*, customer_import: CustomerImport) -> bool:
+    """Hand a previewed import to the worker; False when it was confirmed before (nothing done).
 
-    The import is claimed first, so a double click or a second tab never creates twice. If a chunk
-    fails, the claim is released: confirming again carries on after the chunks already created.
+    The import is claimed first, so a double click or a second tab never creates twice. The task
+    is enqueued after commit, best effort: if the broker is down, the sweep starts it.
     """
+    now = timezone.now()
     claimed = CustomerImport.objects.filter(pk=customer_import.pk, confirmed_at=None, finished_at=None).update(
-        confirmed_at=timezone.now()
+        confirmed_at=now, progressed_at=now
     )
-    if not claimed:
-        return None
-    customer_import.refresh_from_db()
-    business, rows = customer_import.business, customer_import.rows
-    staff = {member.pk: member for member in StaffMember.objects.filter(business=business)}
-    try:
-        for start in range(customer_import.rows_done, len(rows), CREATE_CHUNK):
-            _create_chunk(customer_import, [_request_input(row, staff) for row in rows[start : start + CREATE_CHUNK]])
-    except Exception:
-        CustomerImport.objects.filter(pk=customer_import.pk).update(confirmed_at=None)
-        raise
-    CustomerImport.objects.filter(pk=customer_import.pk).update(rows=[], finished_at=timezone.now())
-    customer_import.refresh_from_db()
+    if claimed:
+        transaction.on_commit(lambda: enqueue_customer_import(customer_import.pk))
+    return bool(claimed)
+
+
+def customer_import_run(*, import_id: int, budget_seconds: float = TASK_BUDGET_SECONDS) -> CustomerImport | None:
+    """Create the next chunks of a confirmed import for about `budget_seconds`, then hand on the rest.
+
+    Returns the import as it stands, or None when it is unknown, unconfirmed or finished. A chunk
+    that fails is recorded in `last_error` and raised; the sweep resumes the import later.
+    """
+    deadline = time.monotonic() + budget_seconds
+    while True:
+        try:
+            customer_import = _create_next_chunk(import_id)
+        except Exception as error:
+            with contextlib.suppress(DatabaseError):  # the database may be what failed
+                CustomerImport.objects.filter(pk=import_id).update(last_error=f"{type(error).__name__}: {error}"[:2000])
+            raise
+        if customer_import is None or customer_import.finished_at:
+            return customer_import
+        if time.monotonic() >= deadline:
+            transaction.on_commit(lambda: enqueue_customer_import(import_id))
+            return customer_import
+
+
+def customer_imports_stalled(*, now: datetime | None = None) -> list[int]:
+    """Imports confirmed, not finished, and not moved on for a while (CSV_IMPORT_STALLED_SECONDS)."""
+    since = (now or timezone.now()) - timedelta(seconds=settings.CSV_IMPORT_STALLED_SECONDS)
+    running = CustomerImport.objects.filter(confirmed_at__isnull=False, finished_at=None)
+    return list(running.filter(progressed_at__lt=since).order_by("pk").values_list("pk", flat=True))
+
+
+def enqueue_customer_import(import_id: int) -> None:
+    from feedback.tasks import create_customer_import
+
+    enqueue(create_customer_import, import_id)  # if the broker is down, the sweep resumes it
+
+
+def _create_next_chunk(import_id: int) -> CustomerImport | None:
+    """Create one chunk and count it, in one transaction, under a lock on the import."""
+    with transaction.atomic():
+        customer_import = (
+            # Locks the import alone (not its business): a second task waits here, then finds the chunk done.
+            CustomerImport.objects.select_for_update(of=("self",))
+            .select_related("business")
+            .filter(pk=import_id, confirmed_at__isnull=False, finished_at=None)
+            .first()
+        )
+        if customer_import is None:
+            return None
+        start = customer_import.rows_done
+        chunk = customer_import.rows[start : start + CREATE_CHUNK]
+        if chunk:
+            _create_chunk(customer_import, chunk)
+        customer_import.progressed_at, customer_import.last_error = timezone.now(), ""
+        fields = [*PROGRESS_FIELDS, "progressed_at", "last_error"]
+        if customer_import.rows_done >= len(customer_import.rows):
+            # The customers' data lives on in their requests, not in a forgotten upload.
+            customer_import.rows, customer_import.finished_at = [], customer_import.progressed_at
+            fields += ["rows", "finished_at"]
+        customer_import.save(update_fields=fields)
     return customer_import
 
 
-def _create_chunk(customer_import: CustomerImport, items: list[RequestInput]) -> None:
+def _create_chunk(customer_import: CustomerImport, rows: list[dict]) -> None:
     business = customer_import.business
-    with transaction.atomic():
-        taken = existing_references(business=business, references=[item.reference for item in items])
-        requests = feedback_requests_create(business=business, items=items)
-        created, existing, suppressed = _tally(items, requests, taken)
-        CustomerImport.objects.filter(pk=customer_import.pk).update(
-            rows_done=F("rows_done") + len(items),
-            created_count=F("created_count") + created,
-            existing_count=F("existing_count") + existing,
-            suppressed_count=F("suppressed_count") + suppressed,
-        )
+    staff = {member.pk: member for member in StaffMember.objects.filter(business=business)}
+    items = [_request_input(row, staff) for row in rows]
+    taken = existing_references(business=business, references=[item.reference for item in items])
+    requests = feedback_requests_create(business=business, items=items)
+    created, existing, suppressed = _tally(items, requests, taken)
+    customer_import.rows_done += len(items)
+    customer_import.created_count += created
+    customer_import.existing_count += existing
+    customer_import.suppressed_count += suppressed
 
 
 def _tally(items: Sequence[RequestInput], requests: Sequence[FeedbackRequest], taken: set[str]) -> tuple[int, int, int]:

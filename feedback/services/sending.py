@@ -1,11 +1,11 @@
-"""The outbox: claim requests, send invitations and reminders in batches, sweep what was missed.
+"""Invitations and reminders through the delivery engine (outbox/engine.py), and the sweep.
 
-Rules, in one place:
-- a request is sent only by whoever claims it: a conditional UPDATE sets status SENDING, a lease
-  and a claim id; two workers, a retried task or a restarted worker never both win;
-- a worker that dies mid-send leaves a lease that expires (SEND_LEASE); the sweep then retries;
-- one SMTP connection serves a batch; each request is marked sent right after its message went,
-  so a crash repeats at most the message in flight;
+The engine claims, sends a batch over one connection, settles each message on its own and
+releases with back-off; this module says what is specific to requests:
+- what a claim may take (a reminder only while unanswered, due, and its customer reachable);
+- what a send records (mark_sent: the step and its history row, in one statement);
+- a 5xx refusal of the address marks the request `bounced` (and the customer, so no new request
+  goes there); another 5xx marks it `failed` (a reminder is given up, the request stays sent);
 - reminders and expiry are found by the sweep from their stored due times;
 - each business has a daily cap of invitation emails, checked when a batch is claimed: what is
   over it waits, still queued, for the business's next day (feedback/services/daily_limit.py).
@@ -14,24 +14,35 @@ Rules, in one place:
 from __future__ import annotations
 
 import logging
-import smtplib
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from django.conf import settings
-from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from config.send_record import ClaimLost, send_recorder
-from config.smtp import send_and_record
+from businesses.models import Customer
 from feedback.emails import invitation_email, invitation_merge
 from feedback.models import FeedbackRequest, FeedbackRequestEvent
 from feedback.services.daily_limit import daily_limit_allot, daily_limit_return
 from feedback.services.recording import mark_sent
+from feedback.services.requests import enqueue_send
 from feedback.tokens import Purpose, request_token, token_hashes
+from outbox.engine import (
+    BatchOutcome,
+    Kind,
+    Refusal,
+    Release,
+    deliveries_claim,
+    deliveries_send_again,
+    deliveries_settle,
+    given_up,
+    policy,
+    queued_again,
+    smtp_batch_send,
+)
+from outbox.engine import lease as send_lease
 
 logger = logging.getLogger(__name__)
 Status = FeedbackRequest.Status
@@ -40,8 +51,15 @@ Status = FeedbackRequest.Status
 Claimed = tuple[str, list[FeedbackRequest]]  # (the claim id, the requests it holds)
 
 
-def send_lease() -> timedelta:
-    return timedelta(seconds=settings.FEEDBACK_SEND_LEASE_SECONDS)
+INVITATION = Release(kind=Kind.INVITATION, retry=queued_again, give_up=lambda now: given_up(now) | {"failed_at": now})
+# A reminder stays SENT while it waits: its lease keeps the sweep away until its next attempt.
+# Given up, the request stays SENT (the invitation went; its link still works).
+REMINDER = Release(
+    kind=Kind.REMINDER,
+    retry=lambda when: {"lease_until": when, "claim": ""},
+    give_up=lambda now: {"reminder_due_at": None, "lease_until": None, "claim": ""},
+    attempts_field="reminder_attempts",
+)
 
 
 # --- claiming -------------------------------------------------------------------------------
@@ -51,10 +69,7 @@ def feedback_requests_claim(*, request_ids: Sequence[int], now: datetime | None 
     Those over their business's daily cap go back to the queue until the business's next day.
     """
     now = now or timezone.now()
-    claim = uuid.uuid4().hex
-    FeedbackRequest.objects.filter(
-        Q(status=Status.QUEUED) | Q(status=Status.SENDING, lease_until__lt=now), id__in=list(request_ids)
-    ).update(status=Status.SENDING, lease_until=now + send_lease(), claim=claim, attempts=F("attempts") + 1)
+    claim = deliveries_claim(model=FeedbackRequest, ids=request_ids, now=now)
     return claim, _within_daily_limit(_claimed(claim, Status.SENDING, request_ids), claim, now, reminder=False)
 
 
@@ -66,15 +81,17 @@ def feedback_reminders_claim(*, request_ids: Sequence[int], now: datetime | None
     now = now or timezone.now()
     claim = uuid.uuid4().hex
     FeedbackRequest.objects.filter(_reminder_is_due(now), id__in=list(request_ids)).update(
-        lease_until=now + send_lease(), claim=claim
+        lease_until=now + send_lease(), claim=claim, reminder_attempts=F("reminder_attempts") + 1
     )
     return claim, _within_daily_limit(_claimed(claim, Status.SENT, request_ids), claim, now, reminder=True)
 
 
 def _reminder_is_due(now: datetime) -> Q:
-    """Unanswered (status SENT), due, link still open, customer neither opted out nor bounced, not held."""
+    """Unanswered (status SENT), due, link still open, customer neither opted out nor bounced, not held,
+    attempts left (a reminder whose senders all died before SMTP answered is not tried for ever)."""
     return (
         (Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        & Q(reminder_attempts__lt=policy(Kind.REMINDER).max_attempts)
         & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
         & Q(
             status=Status.SENT,
@@ -112,7 +129,7 @@ def _postpone(requests: list[FeedbackRequest], claim: str, until: datetime, *, r
     note = f"Waiting for the next day: the daily limit of {limit:,} invitation emails was reached."
     rows = FeedbackRequest.objects.filter(id__in=[request.pk for request in requests], claim=claim)
     if reminder:  # it stays SENT; a lease until then keeps the sweep from taking it again today
-        rows.update(lease_until=until, claim="", last_error=note)
+        rows.update(lease_until=until, claim="", reminder_attempts=F("reminder_attempts") - 1, last_error=note)
     else:
         rows.update(
             status=Status.QUEUED,
@@ -145,35 +162,41 @@ def _send_batch(
     """Send a claimed batch over one connection. `claimed_at` names the day its slots were reserved on."""
     if not requests:
         return 0
-    went: set[int] = set()
     feedback_requests_rekey(requests)
     merge = invitation_merge(reminder=reminder)
-    pending = [(request, invitation_email(request, reminder=reminder, merge=merge)) for request in requests]
-    try:
-        with get_connection() as connection, send_recorder() as recorder:
-            while pending:
-                request, message = pending[0]
-                try:
-                    send_and_record(
-                        connection,
-                        message,
-                        record=lambda request=request: mark_sent(recorder, request, claim, reminder=reminder),
-                        undo=lambda request=request: _unmark_sent(request, claim, reminder=reminder),
-                    )
-                except smtplib.SMTPRecipientsRefused as error:
-                    _mark_failed(request, claim, f"Recipient refused: {error.recipients}")
-                except ClaimLost:  # dropped before its final "." (config/smtp.py)
-                    logger.info("Feedback request %s is no longer ours to send; skipped.", request.pk)
-                else:
-                    went.add(request.pk)
-                pending.pop(0)
-    except (smtplib.SMTPException, OSError) as error:
-        logger.warning("SMTP failed after %d of %d messages: %s", len(went), len(requests), error)
-        _release([request for request, _ in pending], claim, error, reminder=reminder)
-    if len(went) < len(requests):  # their daily slots are free again
+    outcome = smtp_batch_send(
+        batch=[(request, invitation_email(request, reminder=reminder, merge=merge)) for request in requests],
+        record=lambda recorder, request: mark_sent(recorder, request, claim, reminder=reminder),
+        undo=lambda request: _unmark_sent(request, claim, reminder=reminder),
+    )
+    _settle(outcome, claim, reminder=reminder)
+    if len(outcome.sent) < len(requests):  # their daily slots are free again
+        went = {request.pk for request in outcome.sent}
         unsent = [request for request in requests if request.pk not in went]
         daily_limit_return(requests=unsent, claimed_at=claimed_at or timezone.now())
-    return len(went)
+    return len(outcome.sent)
+
+
+def _settle(outcome: BatchOutcome[FeedbackRequest], claim: str, *, reminder: bool) -> None:
+    """What the server did not take: bounced, failed, or retried with back-off, each on its own."""
+    now = timezone.now()
+    rows = FeedbackRequest.objects.filter(claim=claim)
+
+    def refused_for_good(request: FeedbackRequest, refusal: Refusal) -> None:
+        if refusal.bounced:
+            _mark_bounced(request, claim, refusal.reason)
+        elif reminder:  # this reminder would be refused again: give it up, the request stays sent
+            rows.filter(pk=request.pk).update(**REMINDER.give_up(now), last_error=refusal.reason[:1000])
+        else:
+            _mark_failed(request, claim, refusal.reason)
+
+    release = REMINDER if reminder else INVITATION
+    failed = deliveries_settle(outcome=outcome, rows=rows, release=release, refused_for_good=refused_for_good, now=now)
+    if failed and not reminder:
+        FeedbackRequestEvent.objects.bulk_create(
+            FeedbackRequestEvent(request_id=pk, status=Status.FAILED, note=reason[:300])
+            for pk, reason in failed.items()
+        )
 
 
 def feedback_requests_rekey(requests: Sequence[FeedbackRequest]) -> int:
@@ -234,30 +257,21 @@ def _mark_failed(request: FeedbackRequest, claim: str, reason: str) -> None:
         FeedbackRequestEvent.objects.create(request=request, status=Status.FAILED, note=reason[:300])
 
 
-def _release(requests: list[FeedbackRequest], claim: str, error: Exception, *, reminder: bool) -> None:
-    """Give unsent requests back: retried later with back-off, failed after too many attempts."""
+def _mark_bounced(request: FeedbackRequest, claim: str, reason: str) -> None:
+    """The server refused the address for good: this request bounced, and the customer's address
+    is marked so that no new request is sent to it (a new answer or opt-in clears it)."""
     now = timezone.now()
-    message = f"{type(error).__name__}: {error}"[:1000]
-    for request in requests:
-        rows = FeedbackRequest.objects.filter(pk=request.pk, claim=claim)
-        if reminder:
-            rows.update(lease_until=now + retry_delay(1), claim="", last_error=message)
-        elif request.attempts >= settings.FEEDBACK_SEND_MAX_ATTEMPTS:
-            if rows.update(status=Status.FAILED, failed_at=now, lease_until=None, claim="", last_error=message):
-                FeedbackRequestEvent.objects.create(request=request, status=Status.FAILED, note=message[:300])
-        else:
-            rows.update(
-                status=Status.QUEUED,
-                next_attempt_at=now + retry_delay(request.attempts),
-                lease_until=None,
-                claim="",
-                last_error=message,
-            )
+    updated = FeedbackRequest.objects.filter(pk=request.pk, claim=claim).update(
+        status=Status.BOUNCED, bounced_at=now, lease_until=None, claim="", last_error=reason[:1000]
+    )
+    if updated:
+        Customer.objects.filter(pk=request.customer_id, bounced_at__isnull=True).update(bounced_at=now)
+        FeedbackRequestEvent.objects.create(request=request, status=Status.BOUNCED, note=reason[:300])
 
 
 def retry_delay(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min, 4 min… capped at an hour."""
-    return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
+    """The wait after the `attempts`-th failed attempt of an invitation (outbox/engine.py's policy)."""
+    return policy(Kind.INVITATION).delay(attempts)
 
 
 # --- the sweep ------------------------------------------------------------------------------
@@ -280,7 +294,7 @@ def feedback_requests_due(*, now: datetime | None = None, limit: int = 5000) -> 
 
 def _fail_abandoned(now: datetime) -> None:
     abandoned = FeedbackRequest.objects.filter(
-        status=Status.SENDING, lease_until__lt=now, attempts__gte=settings.FEEDBACK_SEND_MAX_ATTEMPTS
+        status=Status.SENDING, lease_until__lt=now, attempts__gte=policy(Kind.INVITATION).max_attempts
     )
     ids = list(abandoned.values_list("id", flat=True)[:1000])
     reason = "Gave up: every attempt to send stopped before the mail server answered."
@@ -312,3 +326,19 @@ def feedback_requests_expire(*, now: datetime | None = None) -> int:
     )
     FeedbackRequestEvent.objects.bulk_create(FeedbackRequestEvent(request_id=pk, status=Status.EXPIRED) for pk in ids)
     return expired
+
+
+# --- dead letters ---------------------------------------------------------------------------
+def feedback_requests_send_again(*, requests: QuerySet[FeedbackRequest]) -> list[int]:
+    """Requeue the `failed` requests among `requests` (already scoped to the user's businesses),
+    attempts reset, each once: a second call finds none failed. Returns the ids requeued; they are
+    sent after commit (or by the sweep if the broker is down)."""
+    now = timezone.now()
+    ids = deliveries_send_again(queryset=requests, now=now, extra={"failed_at": None})
+    if ids:
+        note = "Sent again from the admin after failing."
+        FeedbackRequestEvent.objects.bulk_create(
+            FeedbackRequestEvent(request_id=pk, status=Status.QUEUED, note=note) for pk in ids
+        )
+        transaction.on_commit(lambda: enqueue_send(ids))
+    return ids

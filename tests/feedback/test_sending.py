@@ -79,6 +79,10 @@ class FakeSMTP:
         self.sent_here += 1
         return {}
 
+    def rset(self):
+        if self.disconnected:
+            raise smtplib.SMTPServerDisconnected("please run connect() first")
+
     def quit(self):
         if self.disconnected:
             raise smtplib.SMTPServerDisconnected("please run connect() first")
@@ -193,15 +197,17 @@ def test_a_queued_request_the_fast_path_missed_is_sent_by_the_sweep_once(busines
     assert smtp.recipients == ["c0@example.com"]
 
 
-def test_a_dropped_smtp_connection_gives_the_rest_back_and_they_go_later_once(business, smtp, frozen, run_tasks_inline):
+def test_a_dropped_smtp_connection_is_reopened_once_and_the_message_in_flight_goes_later_once(
+    business, smtp, frozen, run_tasks_inline
+):
     requests = queued(business, 5)
     smtp.disconnect_after = 2
-    assert feedback_requests_send(request_ids=ids(requests)) == 2
-    assert statuses(requests) == [Status.SENT] * 2 + [Status.QUEUED] * 3
+    assert feedback_requests_send(request_ids=ids(requests)) == 4
+    assert statuses(requests) == [Status.SENT, Status.SENT, Status.QUEUED, Status.SENT, Status.SENT]
     released = FeedbackRequest.objects.get(pk=requests[2].pk)
     assert released.next_attempt_at == timezone.now() + timedelta(seconds=30)  # back-off after the first attempt
-    assert "SMTPServerDisconnected" in released.last_error
-    assert released.claim == "" and released.lease_until is None
+    assert "Connection lost" in released.last_error
+    assert released.claim == "" and released.lease_until is None and released.attempts == 1
 
     assert feedback_requests_due() == []  # not before the back-off
     frozen.shift(timedelta(seconds=31))
@@ -209,11 +215,22 @@ def test_a_dropped_smtp_connection_gives_the_rest_back_and_they_go_later_once(bu
     tasks.sweep_feedback_requests()
     assert statuses(requests) == [Status.SENT] * 5
     assert sorted(smtp.recipients) == sorted(f"c{n}@example.com" for n in range(5))  # each exactly once
-    assert smtp.connections == 2
+    assert smtp.connections == 3
+
+
+def test_a_connection_dropped_twice_gives_the_rest_back_without_counting_an_attempt(business, smtp, frozen):
+    requests = queued(business, 7)
+    smtp.disconnect_after, smtp.misbehaving_connections = 2, 2
+    assert feedback_requests_send(request_ids=ids(requests)) == 4
+    assert statuses(requests) == [Status.SENT] * 2 + [Status.QUEUED] + [Status.SENT] * 2 + [Status.QUEUED] * 2
+    tried, untried = (FeedbackRequest.objects.get(pk=requests[n].pk) for n in (5, 6))
+    assert tried.attempts == 1 and tried.next_attempt_at == timezone.now() + timedelta(seconds=30)
+    assert untried.attempts == 0 and untried.next_attempt_at > timezone.now()
+    assert untried.claim == "" and "Connection lost" in untried.last_error
 
 
 def test_the_back_off_grows_and_gives_up_after_too_many_attempts(business, smtp, frozen, settings):
-    settings.FEEDBACK_SEND_MAX_ATTEMPTS = 3
+    settings.DELIVERY_EMAIL_MAX_ATTEMPTS = 3
     [request] = queued(business)
     smtp.disconnect_after, smtp.misbehaving_connections = 0, 99
     delays = []
@@ -226,16 +243,17 @@ def test_the_back_off_grows_and_gives_up_after_too_many_attempts(business, smtp,
     assert request.failed_at == timezone.now()
 
 
-def test_a_refused_recipient_fails_that_request_only(business, smtp):
+def test_a_recipient_refused_for_good_bounces_that_request_only(business, smtp):
     requests = queued(business, 3)
     smtp.refused = {"c1@example.com"}
     assert feedback_requests_send(request_ids=ids(requests)) == 2
-    assert statuses(requests) == [Status.SENT, Status.FAILED, Status.SENT]
-    failed = FeedbackRequest.objects.get(pk=requests[1].pk)
-    assert "c1@example.com" in failed.last_error
-    assert failed.failed_at is not None
-    assert list(failed.events.values_list("status", flat=True)) == [Status.QUEUED, Status.FAILED]
+    assert statuses(requests) == [Status.SENT, Status.BOUNCED, Status.SENT]
+    bounced = FeedbackRequest.objects.select_related("customer").get(pk=requests[1].pk)
+    assert bounced.last_error == "The mail server answered 550 5.1.1 No such user"
+    assert bounced.bounced_at is not None and bounced.customer.bounced_at is not None
+    assert list(bounced.events.values_list("status", flat=True)) == [Status.QUEUED, Status.BOUNCED]
     assert feedback_requests_due(now=timezone.now() + timedelta(days=1)) == []  # not retried
+    assert smtp.connections == 1  # the rest went on the same connection
 
 
 def test_an_unreachable_server_leaves_the_batch_queued(business, settings, frozen):
@@ -399,7 +417,7 @@ def test_a_request_whose_sends_keep_dying_is_failed_not_retried_for_ever(busines
         status=FeedbackRequest.Status.SENDING,
         sent_at=None,
         lease_until=timezone.now() - timedelta(seconds=1),
-        attempts=settings.FEEDBACK_SEND_MAX_ATTEMPTS,
+        attempts=settings.DELIVERY_EMAIL_MAX_ATTEMPTS,
     )
     retried = FeedbackRequestFactory(
         business=business,

@@ -52,6 +52,10 @@ INHERITED_SETTINGS = (
     "SECURE_SSL_REDIRECT",
     "SECURE_COOKIES",
     "FEEDBACK_SEND_LEASE_SECONDS",
+    "DELIVERY_LEASE_SECONDS",
+    "DELIVERY_RETRY_BASE_SECONDS",
+    "DELIVERY_RETRY_CAP_SECONDS",
+    "DELIVERY_EMAIL_MAX_ATTEMPTS",
     "CONN_MAX_AGE",
 )
 SITE_URL = "https://raves.test"
@@ -327,6 +331,16 @@ def worker(services) -> Iterator[CeleryWorker]:
     process.stop()
 
 
+def project_queue(task: str) -> str:
+    """The queue the project routes `task` to (settings.CELERY_TASK_ROUTES), as beat and `.delay()`
+    do: a task sent by name from a bare Celery app would otherwise go to "celery", which no worker
+    of the project consumes."""
+    from django.conf import settings
+
+    route = getattr(settings, "CELERY_TASK_ROUTES", {}).get(task, {})
+    return route.get("queue", getattr(settings, "CELERY_TASK_DEFAULT_QUEUE", "celery"))
+
+
 class Sweeper:
     """Stands in for celery beat: queues the sweep task on the broker, as beat does every 30 s."""
 
@@ -337,8 +351,8 @@ class Sweeper:
             broker_transport_options={"socket_timeout": 2, "socket_connect_timeout": 2},
         )
 
-    def sweep(self) -> None:
-        self.app.send_task("feedback.tasks.sweep_feedback_requests")
+    def sweep(self, task: str = "feedback.tasks.sweep_feedback_requests") -> None:
+        self.app.send_task(task, queue=project_queue(task))
 
     def close(self) -> None:
         self.app.close()

@@ -14,7 +14,7 @@ import pytest
 from celery import Celery
 
 from outbox.models import WebhookDelivery
-from tests.integration.conftest import CeleryWorker, wait_until
+from tests.integration.conftest import CeleryWorker, project_queue, wait_until
 from tests.outbox.receivers import HTTPReceiver
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -51,7 +51,9 @@ def deliver(services, business, url: str) -> WebhookDelivery:
     delivery = WebhookDelivery.objects.create(business=business, event="case.opened", key=url, url=url, body="{}")
     app = Celery("raves-integration-webhooks", broker=services.redis.url)
     try:
-        app.send_task("outbox.tasks.deliver_webhook", args=[delivery.pk])
+        app.send_task(
+            "outbox.tasks.deliver_webhook", args=[delivery.pk], queue=project_queue("outbox.tasks.deliver_webhook")
+        )
     finally:
         app.close()
     return delivery

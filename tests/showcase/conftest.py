@@ -2,14 +2,17 @@ from __future__ import annotations
 
 import pytest
 
+from config.redis_rest import redis_rest_end
 from showcase import cache as showcase_cache
 
 
 @pytest.fixture(autouse=True)
 def _showcase_cache_state():
     """Each test starts with the cache in use and nothing remembered by this process."""
-    showcase_cache._bypass_until = 0.0
+    redis_rest_end()
+    showcase_cache._pending.clear()
     showcase_cache.forget_local()
     yield
-    showcase_cache._bypass_until = 0.0
+    redis_rest_end()
+    showcase_cache._pending.clear()
     showcase_cache.forget_local()

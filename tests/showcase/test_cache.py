@@ -19,6 +19,7 @@ from django.test import Client, RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from businesses.models import Business
+from config.redis_rest import redis_rest_end
 from feedback.services.responses import Answer, feedback_submit
 from reviews.models import Review
 from reviews.services.moderation import Actor, review_feature, review_publish, review_reject, review_reply
@@ -346,7 +347,7 @@ def test_with_the_cache_server_frozen_the_page_answers_and_later_requests_skip_t
 def test_after_the_pause_the_cache_is_tried_again(business, own_redis):
     review(business)
     with override_settings(CACHES=redis_caches(own_redis[1])):
-        showcase_cache._bypass_until = time.monotonic() - 1  # a failure's pause has just ended
+        redis_rest_end()  # a failure's pause has just ended
         page(business)
         showcase_cache.forget_local()
         with CaptureQueriesContext(connection) as queries:
