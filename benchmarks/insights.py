@@ -18,7 +18,7 @@ Then it times (median of --runs runs, after one warm-up):
 and counts the queries of each per business, comparing "500" with "20k": they must not differ.
 `--explain` prints EXPLAIN ANALYZE of the slowest dashboard queries of "big".
 
-Targets (issue 6): dashboard and metrics under 300 ms, the digest for 200 businesses under 60 s.
+Targets: dashboard and metrics under 300 ms, the digest for 200 businesses under 60 s.
 This is a script, not a test: it prints figures and asserts only that query counts do not grow.
 """
 

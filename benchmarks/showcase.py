@@ -14,7 +14,7 @@ machine weighs on both sides of a pair alike), the server's CPU time per request
 processes and our Redis, from /proc: hardly affected by other load) and the share it predicts,
 and how long one uncached page and JSON answer take.
 
-Target (issue 5): the showcase serves at least 60 % of the trivial view's rate, p99 under 50 ms.
+Target: the showcase serves at least 60 % of the trivial view's rate, p99 under 50 ms.
 This is a script, not a test: it prints figures and asserts only that every answer was a 200.
 """
 

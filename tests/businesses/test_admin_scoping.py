@@ -609,7 +609,7 @@ def test_owner_index_lists_their_business_models(owner_client):
     index = owner_client.get(reverse("admin:index"))
 
     names = {model["object_name"] for app in index.context["app_list"] for model in app["models"]}
-    # The owner and staff emails are listed too: failed ones can be sent again (issue 14).
+    # The owner and staff emails are listed too: failed ones can be sent again.
     assert {"Business", "StaffMember", "Customer", "BusinessAPIKey", "OutboxEmail"} <= names
     # Logins and memberships are for superusers only.
     assert not names & {get_user_model()._meta.object_name, "Membership", "Group"}

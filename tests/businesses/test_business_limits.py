@@ -1,5 +1,5 @@
 """Abuse limits a business lives with: a quiet period of at least a day, and a daily cap of
-invitation emails that only a superuser may change (issue 13)."""
+invitation emails that only a superuser may change."""
 
 from __future__ import annotations
 

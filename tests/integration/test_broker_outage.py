@@ -41,7 +41,7 @@ from tests.reviews.factories import ReviewFactory
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 OWNER = "owner@outage.example"
 PASSWORD = "a-long-owner-password-41"
-# Per request, from the client side (issue 14): frozen Redis costs at most one socket time-out.
+# Per request, from the client side: frozen Redis costs at most one socket time-out.
 FROZEN_BUDGET = 3.0
 DOWN_BUDGET = 1.0
 # The client gives up long before a hung request would end the test run.

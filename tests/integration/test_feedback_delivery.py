@@ -1,7 +1,7 @@
 """Invitations through the real thing: gunicorn, PostgreSQL, a Redis of our own, Celery worker processes
 and an SMTP server, counting what arrived.
 
-The rule under test (issue 3): a committed request is always sent, and never twice — whatever
+The rule under test: a committed request is always sent, and never twice — whatever
 happens to the worker, the broker or the mail server in between. Each send is recorded in a
 transaction whose COMMIT goes out just before the message's final "." (config/send_record.py),
 so a SIGKILL at any moment leaves either both or neither; the only gap left is between those two
