@@ -50,7 +50,16 @@ class BusinessAdmin(BusinessScopedAdmin):
         ),
         (
             "Complaints and reviews",
-            {"fields": ["low_rating_threshold", "complaint_response_hours", "auto_publish", "showcase_enabled"]},
+            {
+                "fields": [
+                    "low_rating_threshold",
+                    "complaint_response_hours",
+                    "acknowledgement_template",
+                    "case_causes",
+                    "auto_publish",
+                    "showcase_enabled",
+                ]
+            },
         ),
         ("Weekly wins email", {"fields": ["digest_weekday", "digest_hour"]}),
         ("Webhooks", {"fields": ["webhook_url"], "classes": ["collapse"], "description": WEBHOOK_SECRET_HELP}),

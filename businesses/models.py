@@ -7,6 +7,7 @@ a parent), and the admin and the API scope every query by it.
 from __future__ import annotations
 
 import secrets
+import string
 import zoneinfo
 
 from django.conf import settings
@@ -14,12 +15,59 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.text import slugify
 from rest_framework_api_key.models import AbstractAPIKey, APIKeyManager
 
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(f"“{value}” is not a time zone name; use one like Europe/Paris.")
+
+
+# The causes a resolved case is filed under when the business keeps no list of its own.
+DEFAULT_CASE_CAUSES: list[tuple[str, str]] = [
+    ("waiting_time", "Waiting time"),
+    ("quality", "Product or service quality"),
+    ("staff_manner", "Staff manner"),
+    ("billing", "Billing"),
+    ("communication", "Communication"),
+    ("policy", "A policy"),
+    ("other", "Other"),
+]
+
+# The words an owner may use in the acknowledgement sent to an unhappy customer, and the default
+# wording (used when the business has written none).
+ACKNOWLEDGEMENT_PLACEHOLDERS = frozenset({"customer_first_name", "business", "who", "deadline"})
+DEFAULT_ACKNOWLEDGEMENT_TEMPLATE = (
+    "We're sorry your visit fell short, {customer_first_name}. Thank you for telling us: "
+    "{who} will get back to you by {deadline}."
+)
+
+
+def cause_slug(label: str) -> str:
+    """The stable key of a cause label, as stored on a case: "Parking lot" -> "parking_lot"."""
+    return slugify(label).replace("-", "_")
+
+
+def validate_acknowledgement_template(value: str) -> None:
+    """Refuse placeholders we cannot fill and braces str.format cannot read, naming the problem."""
+    allowed = ", ".join(f"{{{name}}}" for name in sorted(ACKNOWLEDGEMENT_PLACEHOLDERS))
+    try:
+        fields = [
+            (name, spec, conversion)
+            for _, name, spec, conversion in string.Formatter().parse(value)
+            if name is not None
+        ]
+    except ValueError:
+        raise ValidationError(
+            "A “{” or “}” is unmatched: write placeholders like {who}, or double a brace ({{ or }}) to show one."
+        ) from None
+    unknown = sorted({name for name, _, _ in fields if name not in ACKNOWLEDGEMENT_PLACEHOLDERS})
+    if unknown:
+        named = ", ".join(f"{{{name}}}" for name in unknown)
+        raise ValidationError(f"Unknown placeholder {named}: use only {allowed}.")
+    if any(spec or conversion for _, spec, conversion in fields):
+        raise ValidationError(f"Write placeholders plainly, with nothing after the name: {allowed}.")
 
 
 class Weekday(models.IntegerChoices):
@@ -60,7 +108,7 @@ class Business(models.Model):
     # Asking
     quiet_period_days = models.PositiveSmallIntegerField(
         default=30,
-        # At least a day: with 0, every API call could email the same person again (issue 13).
+        # At least a day: with 0, every API call could email the same person again.
         validators=[MinValueValidator(1, "The quiet period is at least 1 day.")],
         help_text="Do not ask the same customer again within this many days (at least 1).",
     )
@@ -91,6 +139,20 @@ class Business(models.Model):
     )
     complaint_response_hours = models.PositiveSmallIntegerField(
         default=24, validators=[MinValueValidator(1)], help_text="Deadline for the first response to a complaint."
+    )
+    acknowledgement_template = models.TextField(
+        "apology to an unhappy customer",
+        blank=True,
+        validators=[validate_acknowledgement_template],
+        help_text="Shown and emailed at once to a customer whose answer opens a case. Placeholders: "
+        "{customer_first_name}, {business}, {who} (who will get back to them), {deadline}. Empty: "
+        "“" + DEFAULT_ACKNOWLEDGEMENT_TEMPLATE + "”",
+    )
+    case_causes = models.TextField(
+        "causes of complaints",
+        blank=True,
+        help_text="One cause per line, offered when a case is resolved. Empty: waiting time, product or service "
+        "quality, staff manner, billing, communication, a policy, other.",
     )
     auto_publish = models.BooleanField(
         "publish unflagged reviews automatically",
@@ -133,6 +195,15 @@ class Business(models.Model):
     def invitations_per_day(self) -> int:
         """The daily cap of invitation emails: this business's own, else the server's default."""
         return self.daily_invitation_limit or settings.FEEDBACK_DAILY_LIMIT
+
+    def case_cause_choices(self) -> list[tuple[str, str]]:
+        """The (slug, label) causes a case of this business is filed under: its own list, else the defaults."""
+        choices: dict[str, str] = {}
+        for line in self.case_causes.splitlines():
+            label = line.strip()
+            if cause_slug(label) and cause_slug(label) not in choices:  # blank lines and repeats are ignored
+                choices[cause_slug(label)] = label
+        return list(choices.items()) or list(DEFAULT_CASE_CAUSES)
 
     def clean(self) -> None:
         if self.webhook_url and not self.webhook_secret:

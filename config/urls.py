@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("b/", include("showcase.urls")),
     path("sitemap.xml", sitemap, {"sitemaps": {"showcase": ShowcaseSitemap}}, name="sitemap"),
+    path("", include("reviews.urls")),  # the customer's conversation on a case, behind their /f/<token>/ link
     path("", include("feedback.urls")),
     path("", include("insights.urls")),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

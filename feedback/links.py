@@ -21,6 +21,11 @@ def feedback_url(request: FeedbackRequest, rating: int | None = None) -> str:
     return star_url(url, rating) if rating else url
 
 
+def feedback_link_token(request: FeedbackRequest) -> str:
+    """The token of the customer's own feedback link; the pages behind that link share it."""
+    return _token(request, Purpose.FEEDBACK, request.feedback_token_hash)
+
+
 def star_url(feedback_link: str, rating: int) -> str:
     """The one-click star link: the feedback link with the rating preselected (never recorded)."""
     return f"{feedback_link}?{urlencode({'rating': rating})}"

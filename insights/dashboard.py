@@ -12,6 +12,7 @@ from businesses.models import Business
 from feedback.models import FeedbackRequest
 from insights import metrics
 from insights.charts import Point, bar_chart, line_chart
+from insights.emails import change_label
 from outbox.models import OutboxEmail, WebhookDelivery
 from reviews.models import Case
 
@@ -47,6 +48,7 @@ class Dashboard:
     figures: metrics.Figures
     internal: metrics.Figures
     complaints: dict
+    causes: list[dict]
     open_cases: int
     overdue_cases: int
     staff: list[dict]
@@ -84,6 +86,17 @@ class Dashboard:
         minutes = self.complaints["median_minutes_to_first_response"]
         return None if minutes is None else duration_label(minutes)
 
+    @property
+    def resolution(self) -> str | None:
+        """The median time from opening to resolution on complaints."""
+        hours = self.complaints["median_resolution_hours"]
+        return None if hours is None else duration_label(hours * 60)
+
+    @property
+    def cause_rows(self) -> list[dict]:
+        """The period's causes with their trend: "Waiting time 5 (+2)"."""
+        return [{**row, "trend": change_label(row["change"])} for row in self.causes]
+
 
 def duration_label(minutes: float) -> str:
     """'45 min', '1 h 52 min', '3 d 4 h': precise enough to act on, short enough for a card.
@@ -110,6 +123,12 @@ def dashboard_for(*, business: Business, since: date, until: date) -> Dashboard:
         figures=metrics.figures(business=business, start=start, end=end),
         internal=metrics.figures(business=business, start=start, end=end, internal=True),
         complaints=metrics.complaint_figures(business=business, start=start, end=end),
+        causes=metrics.case_causes(
+            business=business,
+            start=start,
+            end=end,
+            previous_start=metrics.previous_period_start(business, since, until),
+        ),
         open_cases=cases.open().count(),
         overdue_cases=cases.overdue().count(),
         staff=metrics.staff_table(business=business, start=start, end=end),

@@ -40,6 +40,7 @@ def digest_email(digest: Digest, staff: StaffMember, *, unsubscribe_url: str) ->
         "rows": figure_rows(digest),
         "more_saves": _more(digest.saves),
         "more_ideas": _more(digest.ideas),
+        "top_cause_trend": change_label(digest.top_cause["change"]) if digest.top_cause else "",
         "unsubscribe_url": unsubscribe_url,
     }
     return build_email(
@@ -88,6 +89,16 @@ def figure_rows(digest: Digest) -> list[FigureRow]:
         FigureRow("Complaints opened", str(complaints["opened"]), str(complaints_before["opened"])),
         FigureRow("Complaints turned around", str(complaints["resolved"]), str(complaints_before["resolved"])),
         FigureRow("Median time to first response", duration(minutes), duration(minutes_before)),
+        FigureRow(
+            "Median time to resolution",
+            duration(hours_as_minutes(complaints["median_resolution_hours"])),
+            duration(hours_as_minutes(complaints_before["median_resolution_hours"])),
+        ),
+        FigureRow(
+            "Won back (re-rated higher)",
+            percent(complaints["recovery_rate"]),
+            percent(complaints_before["recovery_rate"]),
+        ),
     ]
 
 
@@ -113,6 +124,17 @@ def recommend_score(nps: float | None) -> str:
     if nps is None:
         return NO_FIGURE
     return f"{nps:+.0f}" if round(nps) else "0"
+
+
+def change_label(change: int) -> str:
+    """+2, −1 (a true minus sign), ±0: a count against the period before."""
+    if change > 0:
+        return f"+{change}"
+    return f"\u2212{-change}" if change < 0 else "\u00b10"
+
+
+def hours_as_minutes(hours: float | None) -> float | None:
+    return None if hours is None else hours * 60
 
 
 def duration(minutes: float | None) -> str:

@@ -8,6 +8,9 @@ Definitions (one cohort: the requests SENT in the period):
   in percent, −100–100) over those answers; nps only over answers that gave a score.
 A figure nobody's answer can define is None. Internal feedback (one team serving another) is
 kept apart: the top-level figures leave it out, `internal` holds the same figures for it.
+
+The complaint figures (complaint_figures: cases opened, the median times, the recovery rate;
+case_causes: the causes) have cohorts of cases of their own, defined in their docstrings.
 """
 
 from __future__ import annotations
@@ -16,12 +19,23 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, FilteredRelation, Q, QuerySet
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 from django.db.models.functions import TruncWeek
 
 from businesses.models import Business
 from feedback.models import FeedbackRequest
-from reviews.models import Case
+from reviews.models import Case, RatingChange
 
 # The days a period may start or end on: wide enough for "all time", narrow enough that the day
 # after a period, the weeks before it and every time zone's offset stay representable (a date
@@ -57,6 +71,11 @@ def period_bounds(business: Business, since: date, until: date) -> tuple[datetim
     """[start of `since`, start of the day after `until`) in the business's own time zone."""
     zone = ZoneInfo(business.timezone)
     return datetime.combine(since, time.min, zone), datetime.combine(until + timedelta(days=1), time.min, zone)
+
+
+def previous_period_start(business: Business, since: date, until: date) -> datetime:
+    """The start of the period of as many local days just before `since`."""
+    return period_bounds(business, since - (until - since) - timedelta(days=1), since)[0]
 
 
 def sent_requests(*, business: Business, start: datetime, end: datetime, internal: bool = False) -> QuerySet:
@@ -107,32 +126,95 @@ def _figures_from(row: dict) -> Figures:
 
 
 def complaint_figures(*, business: Business, start: datetime, end: datetime) -> dict:
-    """Complaints opened and turned around in the period, and how fast people answered them.
+    """Complaints opened in the period, and how fast and how well people answered them.
 
-    Two queries whatever the period's length (an owner may ask for all time): the counts, then
-    only the one or two middle waits, sorted by the database.
+    One cohort: the cases OPENED in [start, end), internal feedback left out.
+    - opened: how many; resolved: how many of them are resolved now;
+    - median_minutes_to_first_response: the median of (first_response_at − opened_at), in minutes,
+      over those answered (the metrics API calls it `median_first_response_minutes`);
+    - median_resolution_hours: the median of (resolved_at − opened_at), in hours, over those resolved;
+    - recovery_rate: of those whose customer re-rated after "did we make it right?" was sent (a
+      change of rating recorded at or after `follow_up_sent_at`), the share whose latest rating is
+      higher than the rating that opened the case, 0–1; None where no customer re-rated.
+    Each median is None where no case has the wait. Three queries at most, whatever the period's
+    length (an owner may ask for all time): the counts, then only the one or two middle waits of
+    each median, sorted by the database.
     """
     cases = Case.objects.filter(business=business, feedback__internal=False, opened_at__gte=start, opened_at__lt=end)
-    answered = Q(first_response_at__isnull=False)
+    answered, resolved = Q(first_response_at__isnull=False), Q(resolved_at__isnull=False)
+    re_rated = Exists(
+        RatingChange.objects.filter(feedback_id=OuterRef("feedback_id"), created_at__gte=OuterRef("follow_up_sent_at"))
+    )
     counts = cases.order_by().aggregate(
         opened=Count("id"),
         resolved=Count("id", filter=Q(status=Case.Status.RESOLVED)),
         answered=Count("id", filter=answered),
+        timed=Count("id", filter=resolved),
+        re_rated=Count("id", filter=re_rated),
+        recovered=Count("id", filter=re_rated & Q(feedback__rating__gt=F("original_rating"))),
     )
+    first_response = _median_seconds(cases.filter(answered), counts["answered"], "first_response_at")
+    resolution = _median_seconds(cases.filter(resolved), counts["timed"], "resolved_at")
     return {
         "opened": counts["opened"],
         "resolved": counts["resolved"],
-        "median_minutes_to_first_response": _median_wait_minutes(cases.filter(answered), counts["answered"]),
+        "median_minutes_to_first_response": None if first_response is None else round(first_response / 60, 1),
+        "median_resolution_hours": None if resolution is None else round(resolution / 3600, 2),
+        "re_rated": counts["re_rated"],
+        "recovered": counts["recovered"],
+        "recovery_rate": round(counts["recovered"] / counts["re_rated"], 4) if counts["re_rated"] else None,
     }
 
 
-def _median_wait_minutes(answered_cases: QuerySet, count: int) -> float | None:
+def _median_seconds(cases: QuerySet, count: int, until: str) -> float | None:
+    """The median of (`until` − opened_at) over `cases` (`count` of them), read as the middle one or two rows."""
     if not count:
         return None
-    wait = ExpressionWrapper(F("first_response_at") - F("opened_at"), output_field=DurationField())
-    middle = answered_cases.annotate(wait=wait).order_by("wait").values_list("wait", flat=True)
+    wait = ExpressionWrapper(F(until) - F("opened_at"), output_field=DurationField())
+    middle = cases.annotate(wait=wait).order_by("wait").values_list("wait", flat=True)
     waits = list(middle[(count - 1) // 2 : count // 2 + 1])
-    return round(sum(one.total_seconds() for one in waits) / len(waits) / 60, 1)
+    return sum(one.total_seconds() for one in waits) / len(waits)
+
+
+def case_metrics(complaints: dict) -> dict:
+    """The complaint figures under the names the metrics API gives them."""
+    return {
+        "cases_opened": complaints["opened"],
+        "median_first_response_minutes": complaints["median_minutes_to_first_response"],
+        "median_resolution_hours": complaints["median_resolution_hours"],
+        "recovery_rate": complaints["recovery_rate"],
+    }
+
+
+def case_causes(*, business: Business, start: datetime, end: datetime, previous_start: datetime) -> list[dict]:
+    """The causes of the cases RESOLVED in [start, end), most frequent first, against [previous_start, start).
+
+    One row per cause given in the period: `cause` (its slug), `label` (from the business's list;
+    a cause since removed from it shows its slug), `count`, `previous` (the count in the period
+    before) and `change` (count − previous). Internal feedback is left out. One query.
+    """
+    rows = (
+        Case.objects.filter(
+            business=business,
+            feedback__internal=False,
+            status=Case.Status.RESOLVED,
+            resolved_at__gte=previous_start,
+            resolved_at__lt=end,
+        )
+        .exclude(cause="")
+        .values("cause")
+        .annotate(
+            count=Count("id", filter=Q(resolved_at__gte=start)), previous=Count("id", filter=Q(resolved_at__lt=start))
+        )
+        .order_by()
+    )
+    labels = dict(business.case_cause_choices())
+    causes = [
+        {**row, "label": labels.get(row["cause"], row["cause"]), "change": row["count"] - row["previous"]}
+        for row in rows
+        if row["count"]
+    ]
+    return sorted(causes, key=lambda row: (-row["count"], row["label"]))
 
 
 def staff_table(*, business: Business, start: datetime, end: datetime) -> list[dict]:

@@ -22,13 +22,19 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
 from businesses.admin_scoping import BusinessScopedAdmin, ReadOnlyInline
-from reviews.models import Case, CaseNote, RatingChange
+from reviews.models import Case, CaseMessage, CaseNote, RatingChange
 from reviews.services.cases import case_follow_up_send, case_update
+from reviews.services.conversation import BODY_MAX_LENGTH, case_message_send, customer_emailable
 
 Status = Case.Status
 RELATED = ["feedback__customer", "feedback__staff", "assignee", "business"]
 OVERDUE_LABEL = mark_safe('<span class="case-overdue">Overdue</span>')  # a constant, styled by admin-cases.css
 FOLLOW_UP_LABEL = "Ask the customer “did we make it right?”"
+SYSTEM_PROBLEM_CHOICES = [("", "Not said"), ("True", "A system problem (how we work)"), ("False", "A one-off")]
+MESSAGE_KINDS = [
+    (CaseMessage.Kind.MESSAGE, "Email it to the customer"),
+    (CaseMessage.Kind.CALL, "Log a phone call with the customer (not emailed)"),
+]
 
 
 def urgency(now: datetime) -> Conditional:
@@ -73,6 +79,26 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 class CaseForm(forms.ModelForm):
+    cause = forms.ChoiceField(
+        required=False, help_text="What caused the complaint, from your business's list. Required to resolve the case."
+    )
+    system_problem = forms.ChoiceField(
+        label="System problem or one-off?",
+        required=False,
+        choices=SYSTEM_PROBLEM_CHOICES,
+        help_text="A system problem comes from how the business works and will happen again until it changes.",
+    )
+    message_to_customer = forms.CharField(
+        label="Write to the customer",
+        required=False,
+        max_length=BODY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Emailed to the customer with a link to answer on their conversation page; or the summary of a "
+        "phone call. The first message or call counts as the first response.",
+    )
+    message_kind = forms.ChoiceField(
+        label="This is", required=False, choices=MESSAGE_KINDS, initial=CaseMessage.Kind.MESSAGE
+    )
     new_note = forms.CharField(
         label="New note",
         required=False,
@@ -88,7 +114,7 @@ class CaseForm(forms.ModelForm):
 
     class Meta:
         model = Case
-        fields = ["status", "assignee", "resolution"]
+        fields = ["status", "assignee", "resolution", "cause", "system_problem"]
         help_texts = {"resolution": "How the complaint was resolved. Required to resolve the case."}
 
     def __init__(self, *args, **kwargs) -> None:
@@ -101,12 +127,22 @@ class CaseForm(forms.ModelForm):
             ).distinct()
         if self.instance.pk and not may_follow_up(self.instance):
             del self.fields["ask_follow_up"]
+        if self.instance.business_id:
+            causes = self.instance.business.case_cause_choices()
+            if self.instance.cause and self.instance.cause not in dict(causes):
+                causes.append((self.instance.cause, self.instance.cause))  # a cause since taken off the list
+            self.fields["cause"].choices = [("", "—"), *causes]
+
+    def clean_system_problem(self) -> bool | None:
+        return {"True": True, "False": False}.get(self.cleaned_data.get("system_problem"))
 
     def clean(self) -> dict:
         data = super().clean()
         resolved = data.get("status") == Status.RESOLVED
         if resolved and not (data.get("resolution") or "").strip():
             self.add_error("resolution", "Say how the complaint was resolved before resolving the case.")
+        if resolved and not data.get("cause") and {"status", "cause"} & set(self.changed_data):
+            self.add_error("cause", "Choose what caused the complaint before resolving the case.")
         if data.get("ask_follow_up") and not resolved:
             self.add_error("ask_follow_up", "Resolve the case first (with a resolution) to ask the customer.")
         return data
@@ -135,6 +171,7 @@ TIMING_FIELDS = [
     "first_response_time",
     "resolved_at",
     "resolution_time",
+    "reopened_at",
     "follow_up_sent_at",
 ]
 
@@ -158,7 +195,7 @@ class CaseAdmin(BusinessScopedAdmin):
     search_fields = ["feedback__customer__name", "feedback__customer__email", "feedback__comment", "resolution"]
     actions = ["ask_did_we_make_it_right"]
     inlines = [CaseNoteInline]
-    readonly_fields = ["customer_feedback", "rating_history", "customer_contact", *TIMING_FIELDS]
+    readonly_fields = ["customer_feedback", "rating_history", "customer_contact", "conversation", *TIMING_FIELDS]
 
     class Media:
         css = {"all": ["css/admin-cases.css"]}
@@ -167,12 +204,13 @@ class CaseAdmin(BusinessScopedAdmin):
         return [urgency(timezone.now()).asc(), "deadline"]
 
     def get_fieldsets(self, request: HttpRequest, obj: Case | None = None) -> list:
-        handling = ["status", "assignee", "resolution", "new_note"]
+        handling = ["status", "assignee", "resolution", "cause", "system_problem", "new_note"]
         if obj is not None and may_follow_up(obj):
             handling.append("ask_follow_up")
         return [
             ("The customer's feedback", {"fields": ["customer_feedback", "rating_history"]}),
             ("The customer", {"fields": ["customer_contact"]}),
+            ("Conversation with the customer", {"fields": ["conversation", "message_to_customer", "message_kind"]}),
             ("Handling", {"fields": handling}),
             ("Timing", {"fields": TIMING_FIELDS}),
         ]
@@ -198,7 +236,11 @@ class CaseAdmin(BusinessScopedAdmin):
             assignee=data["assignee"] if "assignee" in changed else ...,
             resolution=data["resolution"] if "resolution" in changed else None,
             note=data.get("new_note", ""),
+            cause=data["cause"] if "cause" in changed else None,
+            system_problem=data["system_problem"] if "system_problem" in changed else ...,
         )
+        if data.get("message_to_customer", "").strip():
+            self._send_message(request, case, data["message_to_customer"], data["message_kind"] or "message")
         if data.get("ask_follow_up"):
             self._report_follow_ups(request, sent=int(case_follow_up_send(case=case)), asked=1)
 
@@ -207,6 +249,16 @@ class CaseAdmin(BusinessScopedAdmin):
         cases = list(queryset.filter(status=Status.RESOLVED))
         sent = sum(case_follow_up_send(case=case) for case in cases)
         self._report_follow_ups(request, sent=sent, asked=queryset.count())
+
+    def _send_message(self, request: HttpRequest, case: Case, body: str, kind: str) -> None:
+        case_message_send(case=case, author=request.user, body=body, kind=kind)
+        if kind == CaseMessage.Kind.MESSAGE and not customer_emailable(case):
+            self.message_user(
+                request,
+                "Your message is on the case, but it was not emailed: emails to this customer's address bounce. "
+                "Call them; they can still read it on their conversation page.",
+                messages.WARNING,
+            )
 
     def _report_follow_ups(self, request: HttpRequest, *, sent: int, asked: int) -> None:
         if sent:
@@ -294,6 +346,24 @@ class CaseAdmin(BusinessScopedAdmin):
             format_html("<br>Your id: {}", customer.external_id) if customer.external_id else "",
             status,
         )
+
+    @admin.display(description="messages")
+    def conversation(self, case: Case) -> str:
+        thread = case.messages.select_related("author") if case.pk else []
+        rows = (
+            (
+                "case-message-in" if message.direction == CaseMessage.Direction.FROM_CUSTOMER else "case-message-out",
+                "The customer" if message.direction == CaseMessage.Direction.FROM_CUSTOMER else message.author_label,
+                message.get_kind_display(),
+                timezone.localtime(message.created_at).strftime("%d %b %Y, %H:%M"),
+                message.body,
+            )
+            for message in thread
+        )
+        html = format_html_join(
+            "", '<div class="{}"><p><strong>{}</strong> · {} · {}</p><blockquote>{}</blockquote></div>', rows
+        )
+        return html or "No messages yet."
 
     @admin.display(description="time to first response")
     def first_response_time(self, case: Case) -> str:

@@ -51,5 +51,7 @@ def _demo_case(feedback: Feedback, rng: random.Random) -> None:
             first_response_at=answered,
             resolved_at=answered + timedelta(hours=5),
             resolution="Called the customer, apologised and offered their next visit on us.",
+            cause=rng.choice([slug for slug, _ in feedback.business.case_cause_choices()]),
+            system_problem=rng.random() < 0.5,
         )
     Case.objects.filter(pk=case.pk).update(**fields)

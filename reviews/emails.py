@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.core.mail import EmailMultiAlternatives
 
-from config.emails import build_email, message_id
+from config.emails import build_email, message_id, unsubscribe_headers
 from config.links import absolute_reverse
-from feedback.links import feedback_url
-from reviews.models import Case
+from feedback.links import feedback_link_token, feedback_url, unsubscribe_url
+from reviews.acknowledgement import case_acknowledgement
+from reviews.models import Case, CaseMessage
 
 
 def _case_context(case: Case, user: AbstractUser | None = None) -> dict:
@@ -43,6 +44,17 @@ def case_overdue_email(case: Case, user: AbstractUser) -> EmailMultiAlternatives
     )
 
 
+def case_escalated_email(case: Case, user: AbstractUser) -> EmailMultiAlternatives:
+    """To an owner: a complaint is still unanswered a day after its assignee was reminded."""
+    context = {**_case_context(case, user), "assignee": case.assignee}
+    return build_email(
+        template="case-escalated",
+        context=context,
+        to=[user.email],
+        headers={"Message-ID": message_id("case-escalated", case.pk, user.pk)},
+    )
+
+
 def case_follow_up_email(case: Case) -> EmailMultiAlternatives:
     """To the customer: we resolved your complaint — did we make it right?"""
     feedback = case.feedback
@@ -58,4 +70,64 @@ def case_follow_up_email(case: Case) -> EmailMultiAlternatives:
         to=[feedback.customer.email],
         headers={"Message-ID": message_id("case-follow-up", case.pk)},
         reply_to=[business.email] if business.email else None,
+    )
+
+
+def case_acknowledgement_email(case: Case) -> EmailMultiAlternatives:
+    """To the customer, as the case opens: sorry, who will get back to them and by when."""
+    feedback = case.feedback
+    business = case.business
+    context = {
+        **_case_context(case),
+        "acknowledgement": case_acknowledgement(case),
+        "feedback_url": feedback_url(feedback.request),
+    }
+    headers = {
+        # Like every customer email, it offers the one-click way out of further invitations.
+        **unsubscribe_headers(unsubscribe_url(feedback.request)),
+        "Message-ID": message_id("case-acknowledgement", case.pk),
+    }
+    return build_email(
+        template="case-acknowledgement",
+        context=context,
+        to=[feedback.customer.email],
+        headers=headers,
+        reply_to=[business.email] if business.email else None,
+    )
+
+
+def conversation_url(case: Case) -> str:
+    """The customer's conversation page: behind their own feedback link, no login."""
+    return absolute_reverse("cases:conversation", token=feedback_link_token(case.feedback.request))
+
+
+def case_message_email(message: CaseMessage) -> EmailMultiAlternatives:
+    """To the customer: the business wrote about their complaint; they answer on their conversation page."""
+    case = message.case
+    business = case.business
+    author = message.author
+    context = {
+        **_case_context(case),
+        "message": message,
+        "first_name": case.feedback.customer.first_name,
+        "author_first_name": author.first_name if author is not None else "",
+        "conversation_url": conversation_url(case),
+    }
+    return build_email(
+        template="case-message",
+        context=context,
+        to=[case.feedback.customer.email],
+        headers={"Message-ID": message_id("case-message", case.pk, message.pk)},
+        reply_to=[business.email] if business.email else None,
+    )
+
+
+def case_reply_email(message: CaseMessage, user: AbstractUser, *, reopened: bool) -> EmailMultiAlternatives:
+    """To the assignee (or the owners and managers): the customer answered on their case."""
+    case = message.case
+    return build_email(
+        template="case-reply",
+        context={**_case_context(case, user), "message": message, "reopened": reopened},
+        to=[user.email],
+        headers={"Message-ID": message_id("case-reply", case.pk, message.pk, user.pk)},
     )

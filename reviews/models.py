@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from businesses.models import Business
 from feedback.models import Feedback
+from reviews.acknowledgement import Acknowledgement, case_acknowledgement
 
 
 class ReviewQuerySet(models.QuerySet):
@@ -159,6 +160,15 @@ class Case(models.Model):
     overdue_reminded_at = models.DateTimeField(null=True, blank=True)
     follow_up_sent_at = models.DateTimeField("“did we make it right?” sent", null=True, blank=True)
     original_rating = models.PositiveSmallIntegerField(help_text="The rating that opened the case.")
+    cause = models.CharField(
+        max_length=50, blank=True, help_text="Why it went wrong: a slug from the business's list of causes."
+    )
+    system_problem = models.BooleanField(
+        null=True, blank=True, help_text="True: a system problem; False: a one-off; empty: not said."
+    )
+    reopened_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a customer's reply last reopened this case after it was resolved."
+    )
 
     objects = CaseQuerySet.as_manager()
 
@@ -172,6 +182,11 @@ class Case(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.status != self.Status.RESOLVED and self.first_response_at is None and self.deadline < timezone.now()
+
+    @property
+    def acknowledgement(self) -> Acknowledgement | None:
+        """What the customer is told while the case is worked (None once resolved: the promise is kept)."""
+        return None if self.status == self.Status.RESOLVED else case_acknowledgement(self)
 
 
 class CaseNote(models.Model):
@@ -187,6 +202,35 @@ class CaseNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note on case #{self.case_id}"
+
+
+class CaseMessage(models.Model):
+    """One message of the conversation between the business and the customer on a case, or a logged call."""
+
+    class Direction(models.TextChoices):
+        TO_CUSTOMER = "to_customer", "To the customer"
+        FROM_CUSTOMER = "from_customer", "From the customer"
+
+    class Kind(models.TextChoices):
+        MESSAGE = "message", "Message"
+        CALL = "call", "Phone call"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=15, choices=Direction.choices)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.MESSAGE)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    author_label = models.CharField(max_length=120, help_text="Who wrote it: a login, an API key, the customer.")
+    body = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "created_at"], name="case_message_case_created")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.get_direction_display().lower()} on case #{self.case_id}"
 
 
 class RatingChange(models.Model):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from reviews.services.cases import cases_overdue_remind
+from reviews.services.cases import cases_overdue_escalate, cases_overdue_remind
 
 
 @shared_task(ignore_result=True)
 def remind_overdue_cases() -> int:
-    """Every minute: one reminder per complaint that passed its deadline without a response."""
-    return cases_overdue_remind()
+    """Every minute: remind once when a complaint passes its deadline unanswered, then alert the owners once."""
+    return cases_overdue_remind() + cases_overdue_escalate()

@@ -246,6 +246,9 @@ WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", 
 CSV_IMPORT_STALLED_SECONDS = env.int("CSV_IMPORT_STALLED_SECONDS", 120, minimum=5)
 # How long a customer may change an answer through their link.
 FEEDBACK_EDIT_DAYS = 7
+# A complaint still without a first response this many hours after its overdue reminder went out
+# alerts the business's owners (once per case).
+CASE_ESCALATION_HOURS = env.int("CASE_ESCALATION_HOURS", 24, minimum=1)
 
 # --- Email ----------------------------------------------------------------------------------
 _email = env.email("EMAIL_URL", "consolemail://")

@@ -24,7 +24,11 @@ def customer_data_export(*, customer: Customer) -> dict:
         FeedbackRequest.objects.filter(customer=customer)
         .select_related("staff", "feedback__staff", "feedback__review", "feedback__case")
         .prefetch_related(
-            "events", "feedback__rating_history", "feedback__case__notes__author", "feedback__review__log"
+            "events",
+            "feedback__rating_history",
+            "feedback__case__notes__author",
+            "feedback__case__messages",
+            "feedback__review__log",
         )
     )
     return {
@@ -139,6 +143,18 @@ def _case_data(feedback) -> dict | None:
             {"text": note.text, "by": note.author.get_username() if note.author else None, "at": note.created_at}
             for note in case.notes.all()
         ],
+        "cause": case.cause,
+        "system_problem": case.system_problem,
+        "conversation": [
+            {
+                "direction": message.direction,
+                "kind": message.kind,
+                "by": message.author_label,
+                "text": message.body,
+                "at": message.created_at,
+            }
+            for message in case.messages.all()
+        ],
     }
 
 
@@ -171,6 +187,8 @@ def _delete_messages_quoting(customers: QuerySet[Customer]) -> None:
     for case in cases:
         emails |= Q(key__startswith=f"case-opened:{case}:") | Q(key__startswith=f"case-overdue:{case}:")
         emails |= Q(key=f"case-follow-up:{case}")
+        # The conversation: messages to the customer and their answers forwarded to the business.
+        emails |= Q(key__startswith=f"case-message:{case}:") | Q(key__startswith=f"case-reply:{case}:")
         webhooks |= Q(key=f"case.opened:{case}")
     for review in reviews:
         webhooks |= Q(key=f"review.created:{review}") | Q(key__startswith=f"review.published:{review}:")

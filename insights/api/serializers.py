@@ -60,7 +60,29 @@ class FiguresSerializer(serializers.Serializer):
     nps = serializers.FloatField(allow_null=True, help_text="Promoters minus detractors in percent, −100–100")
 
 
+class CauseSerializer(serializers.Serializer):
+    cause = serializers.CharField(help_text="The cause's slug, from the business's list of causes.")
+    label = serializers.CharField()
+    count = serializers.IntegerField(help_text="Cases resolved in the period with this cause.")
+    previous = serializers.IntegerField(help_text="The same count over the period of the same length before.")
+
+
 class MetricsSerializer(FiguresSerializer):
     since = serializers.DateField()
     until = serializers.DateField()
+    cases_opened = serializers.IntegerField(help_text="Complaint cases opened in the period.")
+    median_first_response_minutes = serializers.FloatField(
+        allow_null=True, help_text="Median minutes from opening to the first response, over those cases answered."
+    )
+    median_resolution_hours = serializers.FloatField(
+        allow_null=True, help_text="Median hours from opening to resolution, over those cases resolved."
+    )
+    recovery_rate = serializers.FloatField(
+        allow_null=True,
+        help_text=(
+            "Of those cases whose customer re-rated after “did we make it right?”, the share whose "
+            "latest rating is higher than the one that opened the case, 0–1; null where nobody re-rated."
+        ),
+    )
+    causes = CauseSerializer(many=True, help_text="Causes of the cases resolved in the period, most frequent first.")
     internal = FiguresSerializer(help_text="The same figures for internal feedback (never in the top level).")

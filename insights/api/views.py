@@ -10,13 +10,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from insights.api.serializers import MetricsQuery, MetricsSerializer
-from insights.metrics import figures, period_bounds
+from insights.metrics import case_causes, case_metrics, complaint_figures, figures, period_bounds, previous_period_start
 
 
 class MetricsView(generics.GenericAPIView):
     serializer_class = MetricsSerializer
 
-    @extend_schema(summary="Response rate, average rating, CSAT and NPS over a period", parameters=[MetricsQuery])
+    @extend_schema(
+        summary="Response rate, average rating, CSAT, NPS and complaint figures over a period",
+        parameters=[MetricsQuery],
+    )
     def get(self, request: Request) -> Response:
         business = request.auth.business
         query = MetricsQuery(data=request.query_params, context={"zone": ZoneInfo(business.timezone)})
@@ -25,4 +28,8 @@ class MetricsView(generics.GenericAPIView):
         start, end = period_bounds(business, since, until)
         external = figures(business=business, start=start, end=end)
         internal = figures(business=business, start=start, end=end, internal=True)
-        return Response({"since": since, "until": until, **external.as_dict(), "internal": internal.as_dict()})
+        complaints = complaint_figures(business=business, start=start, end=end)
+        previous_start = previous_period_start(business, since, until)
+        causes = case_causes(business=business, start=start, end=end, previous_start=previous_start)
+        body = {"since": since, "until": until, **external.as_dict(), **case_metrics(complaints), "causes": causes}
+        return Response(MetricsSerializer({**body, "internal": internal.as_dict()}).data)

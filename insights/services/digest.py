@@ -29,7 +29,7 @@ from businesses.models import Business, StaffMember
 from config.links import absolute_reverse
 from feedback.models import Feedback
 from insights.emails import digest_email
-from insights.metrics import Figures, complaint_figures, figures, period_bounds
+from insights.metrics import Figures, case_causes, complaint_figures, figures, period_bounds
 from insights.models import DigestRun
 from outbox.services import enqueue_outbox_send, outbox_email_queue
 from reviews.models import Case
@@ -109,6 +109,7 @@ class Digest:
     figures_before: Figures
     complaints: dict
     complaints_before: dict
+    causes: list[dict]
     feedback_count: int
     best_comments: list[dict]
     named_staff: list[dict]
@@ -120,6 +121,11 @@ class Digest:
         """No customer answered this week: the short, encouraging version."""
         return self.feedback_count == 0
 
+    @property
+    def top_cause(self) -> dict | None:
+        """The week's most frequent cause of complaints resolved: the issue to talk about."""
+        return self.causes[0] if self.causes else None
+
 
 def digest_build(*, business: Business, week: DigestWeek) -> Digest:
     """Everything one business's digest shows, in a fixed number of queries."""
@@ -130,6 +136,7 @@ def digest_build(*, business: Business, week: DigestWeek) -> Digest:
         figures_before=figures(business=business, start=week.previous_start, end=week.previous_end),
         complaints=complaint_figures(business=business, start=week.start, end=week.end),
         complaints_before=complaint_figures(business=business, start=week.previous_start, end=week.previous_end),
+        causes=case_causes(business=business, start=week.start, end=week.end, previous_start=week.previous_start),
         feedback_count=_week_feedback(business, week).count(),
         best_comments=digest_best_comments(business=business, week=week),
         named_staff=digest_named_staff(business=business, week=week),

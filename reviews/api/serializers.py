@@ -11,7 +11,8 @@ from rest_framework import serializers
 from businesses.models import Business
 from config.serializer_fields import StrictBooleanField, TextField
 from feedback.api.serializers import BlankAsNullChoiceField
-from reviews.models import Case, CaseNote, Review
+from reviews.models import Case, CaseMessage, CaseNote, Review
+from reviews.services.conversation import BODY_MAX_LENGTH
 
 User = get_user_model()
 REJECTION_REASONS = ", ".join(Review.RejectionReason.values)
@@ -198,6 +199,52 @@ class CaseNoteOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class BlankAsNullCharField(serializers.CharField):
+    """Text stored as "" when unset, shown as null."""
+
+    def to_representation(self, value) -> str | None:
+        return super().to_representation(value) if value else None
+
+
+# Not blank once trimmed, and no NUL (which PostgreSQL cannot store): what the schema promises is accepted.
+@extend_schema_field(
+    {"type": "string", "minLength": 1, "maxLength": BODY_MAX_LENGTH, "pattern": r"^[^\x00]*[^\s\x00][^\x00]*$"}
+)
+class MessageBodyField(TextField):
+    """The text of a message: a JSON string with something in it."""
+
+
+class CaseMessageOutput(serializers.ModelSerializer):
+    """One message of the conversation with the customer, or a logged phone call."""
+
+    author = serializers.CharField(
+        source="author_label",
+        read_only=True,
+        help_text="Who wrote it: the customer's name, the name of the owner or manager, or the API key.",
+    )
+
+    class Meta:
+        model = CaseMessage
+        fields = ["id", "direction", "kind", "author", "body", "created_at"]
+        read_only_fields = fields
+
+
+class CaseMessageInput(serializers.Serializer):
+    """Write to the customer (emailed to them), or log a phone call with them (not emailed)."""
+
+    body = MessageBodyField(max_length=BODY_MAX_LENGTH, help_text="The message, or what was said on the call.")
+    kind = serializers.ChoiceField(
+        choices=CaseMessage.Kind.choices,
+        default=CaseMessage.Kind.MESSAGE,
+        help_text="`message` is emailed to the customer with a link to answer; `call` records a phone call.",
+    )
+
+    def validate_body(self, body: str) -> str:
+        if not body.strip():
+            raise serializers.ValidationError("Write the message (it cannot be empty).")
+        return body
+
+
 class CaseOutput(serializers.ModelSerializer):
     feedback = CaseFeedbackOutput(read_only=True)
     customer = CaseCustomerOutput(source="feedback.customer", read_only=True)
@@ -206,6 +253,17 @@ class CaseOutput(serializers.ModelSerializer):
         source="is_overdue", read_only=True, help_text="Open, past its deadline, with no response yet."
     )
     notes = CaseNoteOutput(many=True, read_only=True)
+    cause = BlankAsNullCharField(
+        read_only=True,
+        allow_null=True,
+        help_text="Why it went wrong: a slug of the business's list of causes, null until said.",
+    )
+    system_problem = serializers.BooleanField(
+        read_only=True, allow_null=True, help_text="true: a system problem; false: a one-off; null: not said."
+    )
+    messages = CaseMessageOutput(
+        many=True, read_only=True, help_text="The conversation with the customer, oldest first."
+    )
 
     class Meta:
         model = Case
@@ -224,6 +282,10 @@ class CaseOutput(serializers.ModelSerializer):
             "resolution",
             "follow_up_sent_at",
             "notes",
+            "cause",
+            "system_problem",
+            "reopened_at",
+            "messages",
         ]
         read_only_fields = fields
 
@@ -259,3 +321,22 @@ class CasePatchInput(serializers.Serializer):
     resolution = TextField(
         required=False, allow_blank=True, max_length=5000, help_text="How it was resolved; required to resolve."
     )
+    cause = TextField(
+        required=False,
+        allow_blank=True,
+        max_length=50,
+        help_text="What caused the complaint: a slug of the business's list (by default waiting_time, quality, "
+        "staff_manner, billing, communication, policy, other); required to resolve.",
+    )
+    system_problem = StrictBooleanField(
+        required=False, allow_null=True, help_text="true: a system problem; false: a one-off; null: not said."
+    )
+
+    def validate_cause(self, cause: str) -> str:
+        business: Business = self.context["business"]
+        causes = dict(business.case_cause_choices())
+        if cause.strip() and cause.strip() not in causes:
+            raise serializers.ValidationError(
+                f"“{cause}” is not one of this business's causes; choose one of: " + ", ".join(causes) + "."
+            )
+        return cause

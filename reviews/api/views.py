@@ -9,15 +9,24 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import F
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from businesses.api.views import BusinessScopedMixin
 from reviews.api.filters import CaseFilter, ReviewFilter
-from reviews.api.serializers import CaseOutput, CasePatchInput, ReviewOutput, ReviewPatchInput
+from reviews.api.serializers import (
+    CaseMessageInput,
+    CaseMessageOutput,
+    CaseOutput,
+    CasePatchInput,
+    ReviewOutput,
+    ReviewPatchInput,
+)
 from reviews.models import Case, Review
 from reviews.services.cases import case_update
+from reviews.services.conversation import case_message_send
 from reviews.services.moderation import (
     Actor,
     review_edit_publish,
@@ -99,7 +108,7 @@ class CaseViewSet(BusinessScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         return (
             Case.objects.filter(business=self.business)
             .select_related("feedback__customer", "feedback__staff", "assignee")
-            .prefetch_related("notes__author")
+            .prefetch_related("notes__author", "messages")
             .order_by(F("resolved_at").desc(nulls_first=True), "deadline", "id")
         )
 
@@ -107,15 +116,16 @@ class CaseViewSet(BusinessScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
     def list(self, request: Request, *args, **kwargs) -> Response:
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(summary="One complaint case, with its notes")
+    @extend_schema(summary="One complaint case, with its notes and its conversation with the customer")
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         return super().retrieve(request, *args, **kwargs)
 
     @extend_schema(
         summary="Work a case: status, assignee, resolution, a new note",
         description=(
-            "Resolving needs a `resolution` (in the same call or before). The first note or status change "
-            "counts as the first response. `assignee` is the user id of an owner or manager of the business."
+            "Resolving needs a `resolution` and a `cause` (in the same call or before). The first note, status "
+            "change, message or logged call counts as the first response. `assignee` is the user id of an owner "
+            "or manager of the business."
         ),
         request=CasePatchInput,
         responses={200: CaseOutput, 400: BAD_INPUT},
@@ -126,3 +136,23 @@ class CaseViewSet(BusinessScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         patch.is_valid(raise_exception=True)
         case_update(case=case, actor=None, **patch.validated_data)
         return Response(CaseOutput(self.get_queryset().get(pk=case.pk)).data)
+
+    @extend_schema(
+        summary="Write to the customer of a case (emailed to them), or log a phone call",
+        description=(
+            "A `message` is emailed to the customer, with a link to their conversation page where they answer "
+            "(no login); a `call` is recorded on the case only. The first message or call is the case's first "
+            "response. The message's `author` is the API key's name."
+        ),
+        request=CaseMessageInput,
+        responses={201: CaseMessageOutput, 400: BAD_INPUT},
+    )
+    @action(detail=True, methods=["post"], url_path="messages")
+    def messages(self, request: Request, pk: str | None = None) -> Response:
+        case = self.get_object()
+        message_input = CaseMessageInput(data=request.data)
+        message_input.is_valid(raise_exception=True)
+        message = case_message_send(
+            case=case, author=None, author_label=f"API key {request.auth.name}", **message_input.validated_data
+        )
+        return Response(CaseMessageOutput(message).data, status=status.HTTP_201_CREATED)

@@ -9,10 +9,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from businesses.models import Business
+from businesses.models import Business, Membership
 from feedback.models import Feedback
+from outbox.models import OutboxEmail
 from outbox.services import outbox_email_queue
 from outbox.webhooks import webhook_queue
 from reviews import emails
@@ -43,8 +46,24 @@ def case_open_if_low(*, feedback: Feedback) -> Case | None:
         outbox_email_queue(
             key=f"case-opened:{case.pk}:{user.pk}", business=business, message=emails.case_opened_email(case, user)
         )
+    case_acknowledgement_queue(case=case)
     webhook_queue(business=business, event="case.opened", key=f"case.opened:{case.pk}", data=case_webhook_data(case))
     return case
+
+
+def case_acknowledgement_queue(*, case: Case) -> bool:
+    """Queue the customer's acknowledgement of `case`, once per case (the key makes a repeat a no-op).
+
+    Sent even to a customer who opted out: they opted out of invitations, and this answers their
+    own complaint (transactional mail). Not to an address that bounced: it would bounce again.
+    """
+    customer = case.feedback.customer
+    if customer.bounced_at or not customer.email:
+        return False
+    email = outbox_email_queue(
+        key=f"case-acknowledgement:{case.pk}", business=case.business, message=emails.case_acknowledgement_email(case)
+    )
+    return email is not None
 
 
 def case_webhook_data(case: Case) -> dict:
@@ -59,10 +78,22 @@ def case_webhook_data(case: Case) -> dict:
     }
 
 
-def business_people(business: Business) -> list[AbstractUser]:
-    """The owners and managers of a business who have an email address."""
-    users = get_user_model().objects.filter(memberships__business=business, is_active=True).distinct()
+def business_people(
+    business: Business, *, roles: tuple[str, ...] = tuple(Membership.Role.values)
+) -> list[AbstractUser]:
+    """The owners and managers of a business (or those of `roles`) who have an email address."""
+    users = (
+        get_user_model()
+        .objects.filter(memberships__business=business, memberships__role__in=roles, is_active=True)
+        .distinct()
+        .order_by("pk")
+    )
     return [user for user in users if user.email]
+
+
+def business_owners(business: Business) -> list[AbstractUser]:
+    """Who an escalation goes to: the owners, or every manager when no owner has an email address."""
+    return business_people(business, roles=(Membership.Role.OWNER,)) or business_people(business)
 
 
 @transaction.atomic
@@ -74,12 +105,15 @@ def case_update(
     assignee: AbstractUser | None | object = ...,
     note: str = "",
     resolution: str | None = None,
+    cause: str | None = None,
+    system_problem: bool | None | object = ...,
 ) -> Case:
-    """Change a case's status, assignee, resolution, or add a note.
+    """Change a case's status, assignee, resolution, cause, or add a note.
 
-    The first note or status change counts as the first response (assigning someone does not:
-    the customer has heard nothing yet). A resolved case always has a resolution text. `actor`
-    is the person acting, or None for an API key (notes are then shown without an author).
+    The first note, status change, message or logged call counts as the first response (assigning
+    someone does not: the customer has heard nothing yet). A resolved case always has a resolution
+    text and, when resolved from now on, a cause from the business's list. `actor` is the person
+    acting, or None for an API key (notes are then shown without an author).
     """
     case = Case.objects.select_for_update().get(pk=case.pk)
     now = timezone.now()
@@ -93,6 +127,7 @@ def case_update(
     if resolution is not None:
         case.resolution = resolution.strip()
         changed.append("resolution")
+    changed += _cause_apply(case, cause, system_problem)
     status_changed = status is not None and status != case.status
     if status_changed:
         if status not in Status.values:
@@ -103,6 +138,9 @@ def case_update(
     if case.status == Status.RESOLVED and not case.resolution:
         # Checked on the outcome, so clearing the resolution of a resolved case is refused too.
         raise ValidationError({"resolution": "Say how the complaint was resolved."})
+    # Checked when resolving or touching the cause only: cases resolved before causes existed keep working.
+    if case.status == Status.RESOLVED and not case.cause and (status_changed or cause is not None):
+        raise ValidationError({"cause": cause_required_message(case.business)})
     if note:
         CaseNote.objects.create(case=case, author=actor, text=note)
     if (status_changed or note) and case.first_response_at is None:
@@ -111,6 +149,30 @@ def case_update(
     if changed:
         case.save(update_fields=changed)
     return case
+
+
+def cause_required_message(business: Business) -> str:
+    return "Say what caused the complaint before resolving the case. " + _causes(business)
+
+
+def _cause_apply(case: Case, cause: str | None, system_problem: bool | None | object) -> list[str]:
+    """Set the cause (a slug of the business's list, or "" to clear it) and the system-or-one-off answer."""
+    changed = []
+    if cause is not None:
+        cause = cause.strip()
+        if cause and cause not in dict(case.business.case_cause_choices()):
+            unknown = f"“{cause}” is not one of this business's causes. "
+            raise ValidationError({"cause": unknown + _causes(case.business)})
+        case.cause = cause
+        changed.append("cause")
+    if system_problem is not ...:
+        case.system_problem = system_problem
+        changed.append("system_problem")
+    return changed
+
+
+def _causes(business: Business) -> str:
+    return "Choose one of: " + ", ".join(slug for slug, _ in business.case_cause_choices()) + "."
 
 
 @transaction.atomic
@@ -161,3 +223,42 @@ def cases_overdue_remind(*, now: datetime | None = None) -> int:
                 )
             reminded += 1
     return reminded
+
+
+ESCALATION_KEY = "case-escalated"
+
+
+def cases_overdue_escalate(*, now: datetime | None = None) -> int:
+    """Alert the owners of each case still unanswered CASE_ESCALATION_HOURS after its reminder, once.
+
+    The second step after `cases_overdue_remind`. "Once" needs no field of its own: the outbox key
+    `case-escalated:<case>:<user>` is unique, so a second scheduler or a re-run queues nothing, and
+    a case whose alert is queued leaves the sweep. Returns how many cases this call escalated.
+    """
+    now = now or timezone.now()
+    due = Case.objects.overdue(now).filter(
+        overdue_reminded_at__lte=now - timedelta(hours=settings.CASE_ESCALATION_HOURS)
+    )
+    escalated = 0
+    for case in due.exclude(_escalation_queued()).select_related(*REMINDER_RELATED)[:500]:
+        with transaction.atomic():
+            # Locked while still due: a concurrent sweep waits here, then finds the keys taken;
+            # a case answered meanwhile is no longer due.
+            if not list(due.select_for_update(of=("self",)).filter(pk=case.pk).values_list("pk", flat=True)):
+                continue
+            queued = [
+                outbox_email_queue(
+                    key=f"{ESCALATION_KEY}:{case.pk}:{user.pk}",
+                    business=case.business,
+                    message=emails.case_escalated_email(case, user),
+                )
+                for user in business_owners(case.business)
+            ]
+            escalated += any(email is not None for email in queued)
+    return escalated
+
+
+def _escalation_queued() -> Exists:
+    """Whether a case's escalation is in the outbox (its keys start with `case-escalated:<case>:`)."""
+    prefix = Concat(Value(f"{ESCALATION_KEY}:"), Cast(OuterRef("pk"), CharField()), Value(":"))
+    return Exists(OutboxEmail.objects.filter(business=OuterRef("business"), key__startswith=prefix))

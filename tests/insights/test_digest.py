@@ -301,7 +301,13 @@ def busy_week(time_machine, london, team):
     at(10, 11)
     case_update(case=complaint.case, actor=owner, note="Called Lee, apologised.")  # an hour after it opened
     at(11)
-    case_update(case=complaint.case, actor=owner, status="resolved", resolution="Refunded the soup, new bowl on us.")
+    case_update(
+        case=complaint.case,
+        actor=owner,
+        status="resolved",
+        resolution="Refunded the soup, new bowl on us.",
+        cause="quality",
+    )
     return london
 
 
@@ -322,7 +328,15 @@ def test_the_numbers_agree_with_the_metrics_for_the_same_week(time_machine, busy
         0.0,
         None,
     )
-    assert complaints == {"opened": 1, "resolved": 1, "median_minutes_to_first_response": 60.0}
+    assert complaints == {
+        "opened": 1,
+        "resolved": 1,
+        "median_minutes_to_first_response": 60.0,
+        "median_resolution_hours": 24.0,
+        "re_rated": 0,
+        "recovered": 0,
+        "recovery_rate": None,
+    }
     # …and the email shows exactly those, this week and the week before, in both parts.
     message = the_email_to("maya@harbour.example")
     assert_in_both_parts(
@@ -417,7 +431,11 @@ def test_the_query_count_does_not_grow_with_the_feedback(time_machine):
             )
             if feedback.rating == 1:
                 case = case_update(
-                    case=_case_for(feedback), actor=None, status="resolved", resolution="Called back and fixed it."
+                    case=_case_for(feedback),
+                    actor=None,
+                    status="resolved",
+                    resolution="Called back and fixed it.",
+                    cause="quality",
                 )
                 assert case.status == "resolved"
         return business

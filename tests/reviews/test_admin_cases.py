@@ -136,7 +136,7 @@ def test_the_list_filters_by_status_and_assignee(business, owner, manager):
     assigned = open_case(business)
     case_update(case=assigned, actor=owner, assignee=manager)
     resolved = open_case(business)
-    case_update(case=resolved, actor=owner, status=Status.RESOLVED, resolution="Refunded.")
+    case_update(case=resolved, actor=owner, status=Status.RESOLVED, resolution="Refunded.", cause="quality")
     client = logged_in(owner)
 
     by_status = client.get(changelist(status__exact="resolved")).context["cl"].result_list
@@ -182,7 +182,10 @@ def test_the_change_page_shows_the_feedback_and_contact_read_only(business, owne
     assert 'href="mailto:ana@example.com"' in text
     assert "No response yet" in text
     form = page.context["adminform"].form
-    assert set(form.fields) == {"status", "assignee", "resolution", "new_note", "ask_follow_up"}
+    assert set(form.fields) == {
+        *("status", "assignee", "resolution", "cause", "system_problem", "new_note", "ask_follow_up"),
+        *("message_to_customer", "message_kind"),
+    }
 
 
 def test_the_assignee_is_chosen_among_the_business_s_owners_and_managers(
@@ -252,7 +255,9 @@ def test_resolving_and_asking_the_customer_sends_the_follow_up_once(business, ow
     case = open_case(business)
     client = logged_in(owner)
 
-    response = post_change(client, case, status=Status.RESOLVED, resolution="Refunded the meal.", ask_follow_up="on")
+    response = post_change(
+        client, case, status=Status.RESOLVED, resolution="Refunded the meal.", cause="quality", ask_follow_up="on"
+    )
 
     assert response.status_code == 302
     case.refresh_from_db()
@@ -289,7 +294,7 @@ def test_the_change_page_has_no_follow_up_box_for_an_opted_out_customer(business
 
 def test_the_action_asks_the_customers_of_resolved_cases_only(business, owner):
     resolved = open_case(business)
-    case_update(case=resolved, actor=owner, status=Status.RESOLVED, resolution="Refunded.")
+    case_update(case=resolved, actor=owner, status=Status.RESOLVED, resolution="Refunded.", cause="quality")
     still_open = open_case(business)
 
     response = logged_in(owner).post(
@@ -308,7 +313,7 @@ def test_the_action_asks_the_customers_of_resolved_cases_only(business, owner):
 
 def test_the_action_ignores_another_business_s_cases_sent_by_crafted_ids(business, owner, other_business, b_owner):
     theirs = open_case(other_business)
-    case_update(case=theirs, actor=b_owner, status=Status.RESOLVED, resolution="Refunded.")
+    case_update(case=theirs, actor=b_owner, status=Status.RESOLVED, resolution="Refunded.", cause="quality")
     mine = open_case(business)
 
     logged_in(owner).post(

@@ -302,7 +302,7 @@ def test_cases_filter_by_status_and_overdue(api_client, business, owner, time_ma
     time_machine.move_to(timezone.now() + timedelta(hours=30), tick=False)
     fresh = open_case(business)
     resolved = open_case(business)
-    case_update(case=resolved, actor=owner, status=CaseStatus.RESOLVED, resolution="Refunded.")
+    case_update(case=resolved, actor=owner, status=CaseStatus.RESOLVED, resolution="Refunded.", cause="quality")
 
     assert ids(api_client.get("/api/v1/cases/?overdue=true")) == [overdue.pk]
     assert sorted(ids(api_client.get("/api/v1/cases/?overdue=false"))) == sorted([fresh.pk, resolved.pk])
@@ -345,7 +345,9 @@ def test_a_case_is_worked_through_the_api(api_client, business, owner, manager, 
     assert case.first_response_at - case.opened_at == timedelta(minutes=20)
 
     resolved = api_client.patch(
-        f"/api/v1/cases/{case.pk}/", {"status": "resolved", "resolution": "Voucher sent."}, format="json"
+        f"/api/v1/cases/{case.pk}/",
+        {"status": "resolved", "resolution": "Voucher sent.", "cause": "quality"},
+        format="json",
     ).json()
     assert (resolved["status"], resolved["resolution"]) == ("resolved", "Voucher sent.")
     assert resolved["resolved_at"]

@@ -110,7 +110,7 @@ def test_editing_a_low_answer_never_opens_a_second_case(business, owner):
     submit(business, rating=2, comment="Still bad.", request=request)
 
     assert Case.objects.count() == 1
-    assert OutboxEmail.objects.count() == 1
+    assert OutboxEmail.objects.filter(key__startswith="case-opened").count() == 1
 
 
 def test_an_answer_edited_down_to_a_low_rating_opens_a_case(business, owner):
@@ -128,7 +128,7 @@ def test_the_case_and_its_alerts_exist_only_if_the_answer_does(business, owner):
     with pytest.raises(RuntimeError), transaction.atomic():
         submit(business, rating=1)
         assert Case.objects.count() == 1
-        assert OutboxEmail.objects.count() == 1
+        assert OutboxEmail.objects.count() == 2  # the owner's alert and the customer's acknowledgement
         raise RuntimeError("the request failed after the answer was saved")
 
     assert not Case.objects.exists()
@@ -158,12 +158,12 @@ def test_owners_and_managers_each_get_exactly_one_alert(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         submit(business, rating=1)
 
-    alerts = OutboxEmail.objects.all()
+    alerts = OutboxEmail.objects.filter(key__startswith="case-opened")
     assert sorted(alert.to for alert in alerts) == sorted([owner.email, manager.email])
     assert {alert.business for alert in alerts} == {business}
     assert callbacks, "sending is enqueued after the commit"
 
-    assert send_all() == 2
+    assert outbox_emails_send(email_ids=[alert.pk for alert in alerts]) == 2
     assert recipients() == sorted([owner.email, manager.email])
     message = mail.outbox[0]
     assert_in_both_parts(message, "1 out of 5")
@@ -176,11 +176,11 @@ def test_resending_or_sweeping_never_sends_an_alert_twice(business, owner, manag
     submit(business, rating=1)
     ids = list(OutboxEmail.objects.values_list("id", flat=True))
 
-    assert outbox_emails_send(email_ids=ids) == 2
+    assert outbox_emails_send(email_ids=ids) == 3  # two alerts and the customer's acknowledgement
     assert outbox_emails_send(email_ids=ids) == 0
     assert run_sweep(monkeypatch, now=timezone.now() + timedelta(hours=1)) == 0
 
-    assert len(mail.outbox) == 2
+    assert len(mail.outbox) == 3
     assert set(OutboxEmail.objects.values_list("status", flat=True)) == {OutboxEmail.Status.SENT}
 
 
@@ -188,10 +188,10 @@ def test_the_sweep_sends_an_alert_the_fast_path_missed_once(business, owner, mon
     submit(business, rating=1)  # the after-commit send never ran (the broker was down)
     later = timezone.now() + timedelta(minutes=2)
 
-    assert run_sweep(monkeypatch, now=later) == 1
+    assert run_sweep(monkeypatch, now=later) == 2  # the alert and the customer's acknowledgement
     assert run_sweep(monkeypatch, now=later) == 0
 
-    assert recipients() == [owner.email]
+    assert recipients() == sorted([owner.email, Case.objects.get().feedback.customer.email])
 
 
 def test_a_person_without_an_email_address_is_skipped(business, owner):
@@ -199,7 +199,7 @@ def test_a_person_without_an_email_address_is_skipped(business, owner):
 
     submit(business, rating=1)
 
-    assert list(OutboxEmail.objects.values_list("to", flat=True)) == [owner.email]
+    assert list(OutboxEmail.objects.filter(key__startswith="case-opened").values_list("to", flat=True)) == [owner.email]
 
 
 # --- the overdue reminder ------------------------------------------------------------------------
@@ -349,7 +349,9 @@ def test_resolving_with_a_resolution_records_the_resolution_time(business, owner
     submit(business, rating=1)
     frozen.shift(timedelta(hours=5))
 
-    case = case_update(case=Case.objects.get(), actor=owner, status=Status.RESOLVED, resolution="Refunded the meal.")
+    case = case_update(
+        case=Case.objects.get(), actor=owner, status=Status.RESOLVED, resolution="Refunded the meal.", cause="quality"
+    )
 
     assert (case.status, case.resolution) == (Status.RESOLVED, "Refunded the meal.")
     assert case.resolved_at - case.opened_at == timedelta(hours=5)
@@ -357,7 +359,9 @@ def test_resolving_with_a_resolution_records_the_resolution_time(business, owner
 
 def test_a_resolved_case_cannot_lose_its_resolution(business, owner):
     submit(business, rating=1)
-    case = case_update(case=Case.objects.get(), actor=owner, status=Status.RESOLVED, resolution="Refunded.")
+    case = case_update(
+        case=Case.objects.get(), actor=owner, status=Status.RESOLVED, resolution="Refunded.", cause="quality"
+    )
 
     with pytest.raises(ValidationError) as refused:
         case_update(case=case, actor=owner, resolution="")
@@ -369,7 +373,9 @@ def test_a_resolved_case_cannot_lose_its_resolution(business, owner):
 
 def test_reopening_a_case_clears_its_resolution_time(business, owner):
     submit(business, rating=1)
-    case = case_update(case=Case.objects.get(), actor=owner, status=Status.RESOLVED, resolution="Refunded.")
+    case = case_update(
+        case=Case.objects.get(), actor=owner, status=Status.RESOLVED, resolution="Refunded.", cause="quality"
+    )
 
     case = case_update(case=case, actor=owner, status=Status.CONTACTED)
 
@@ -381,7 +387,9 @@ def test_reopening_a_case_clears_its_resolution_time(business, owner):
 
 def resolved_case(business, owner, **submit_kwargs) -> Case:
     submit(business, rating=1, **submit_kwargs)
-    return case_update(case=Case.objects.get(), actor=owner, status=Status.RESOLVED, resolution="Refunded the meal.")
+    return case_update(
+        case=Case.objects.get(), actor=owner, status=Status.RESOLVED, resolution="Refunded the meal.", cause="quality"
+    )
 
 
 def test_the_follow_up_is_sent_once(business, owner):

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from reviews import views
+
+app_name = "cases"
+urlpatterns = [
+    path("f/<str:token>/conversation/", views.conversation, name="conversation"),
+]
