@@ -25,6 +25,7 @@ from businesses.admin_scoping import BusinessScopedAdmin, ReadOnlyInline
 from reviews.models import Case, CaseMessage, CaseNote, RatingChange
 from reviews.services.cases import case_follow_up_send, case_update
 from reviews.services.conversation import BODY_MAX_LENGTH, case_message_send, customer_emailable
+from reviews.services.staff_cases import case_staff_link_revoke, case_staff_owner_set
 
 Status = Case.Status
 RELATED = ["feedback__customer", "feedback__staff", "assignee", "business"]
@@ -104,7 +105,7 @@ class CaseForm(forms.ModelForm):
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="What you did or learned. Notes are kept as written; the first one counts as the first response.",
+        help_text="What you did or learned, for the team. Kept as written; not a response to the customer.",
     )
     ask_follow_up = forms.BooleanField(
         label=FOLLOW_UP_LABEL,
@@ -114,8 +115,12 @@ class CaseForm(forms.ModelForm):
 
     class Meta:
         model = Case
-        fields = ["status", "assignee", "resolution", "cause", "system_problem"]
-        help_texts = {"resolution": "How the complaint was resolved. Required to resolve the case."}
+        fields = ["status", "assignee", "staff_owner", "resolution", "cause", "system_problem"]
+        help_texts = {
+            "resolution": "How the complaint was resolved. Required to resolve the case.",
+            "staff_owner": "A staff member without a login: emailed the case with a link to work it (changing "
+            "them revokes the link sent before).",
+        }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -125,6 +130,9 @@ class CaseForm(forms.ModelForm):
             assignee.queryset = assignee.queryset.filter(
                 memberships__business_id=self.instance.business_id, is_active=True
             ).distinct()
+        staff_owner = self.fields.get("staff_owner")
+        if staff_owner is not None and self.instance.business_id:
+            staff_owner.queryset = self.instance.business.staff.active()
         if self.instance.pk and not may_follow_up(self.instance):
             del self.fields["ask_follow_up"]
         if self.instance.business_id:
@@ -193,7 +201,7 @@ class CaseAdmin(BusinessScopedAdmin):
     ]
     list_filter = ["status", "assignee", OverdueFilter, "business"]
     search_fields = ["feedback__customer__name", "feedback__customer__email", "feedback__comment", "resolution"]
-    actions = ["ask_did_we_make_it_right"]
+    actions = ["ask_did_we_make_it_right", "revoke_staff_link"]
     inlines = [CaseNoteInline]
     readonly_fields = ["customer_feedback", "rating_history", "customer_contact", "conversation", *TIMING_FIELDS]
 
@@ -204,7 +212,7 @@ class CaseAdmin(BusinessScopedAdmin):
         return [urgency(timezone.now()).asc(), "deadline"]
 
     def get_fieldsets(self, request: HttpRequest, obj: Case | None = None) -> list:
-        handling = ["status", "assignee", "resolution", "cause", "system_problem", "new_note"]
+        handling = ["status", "assignee", "staff_owner", "resolution", "cause", "system_problem", "new_note"]
         if obj is not None and may_follow_up(obj):
             handling.append("ask_follow_up")
         return [
@@ -239,6 +247,8 @@ class CaseAdmin(BusinessScopedAdmin):
             cause=data["cause"] if "cause" in changed else None,
             system_problem=data["system_problem"] if "system_problem" in changed else ...,
         )
+        if "staff_owner" in changed:
+            case_staff_owner_set(case=case, staff=data["staff_owner"])
         if data.get("message_to_customer", "").strip():
             self._send_message(request, case, data["message_to_customer"], data["message_kind"] or "message")
         if data.get("ask_follow_up"):
@@ -249,6 +259,13 @@ class CaseAdmin(BusinessScopedAdmin):
         cases = list(queryset.filter(status=Status.RESOLVED))
         sent = sum(case_follow_up_send(case=case) for case in cases)
         self._report_follow_ups(request, sent=sent, asked=queryset.count())
+
+    @admin.action(description="Revoke the staff member's link (they are not emailed a new one)")
+    def revoke_staff_link(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
+        cases = list(queryset)
+        for case in cases:
+            case_staff_link_revoke(case=case)
+        self.message_user(request, f"Revoked the staff links of {len(cases)} case(s).", messages.SUCCESS)
 
     def _send_message(self, request: HttpRequest, case: Case, body: str, kind: str) -> None:
         case_message_send(case=case, author=request.user, body=body, kind=kind)

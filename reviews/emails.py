@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.mail import EmailMultiAlternatives
 
@@ -10,6 +11,7 @@ from config.links import absolute_reverse
 from feedback.links import feedback_link_token, feedback_url, unsubscribe_url
 from reviews.acknowledgement import case_acknowledgement
 from reviews.models import Case, CaseMessage
+from reviews.staff_links import staff_case_url
 
 
 def _case_context(case: Case, user: AbstractUser | None = None) -> dict:
@@ -56,19 +58,25 @@ def case_escalated_email(case: Case, user: AbstractUser) -> EmailMultiAlternativ
 
 
 def case_follow_up_email(case: Case) -> EmailMultiAlternatives:
-    """To the customer: we resolved your complaint — did we make it right?"""
+    """To the customer: we resolved your complaint — did we make it right? (re-rate, or write to us)"""
     feedback = case.feedback
     business = case.business
     context = {
         **_case_context(case),
         "first_name": feedback.customer.first_name,
         "feedback_url": feedback_url(feedback.request),
+        "conversation_url": conversation_url(case),
+    }
+    headers = {
+        # Like every customer email, it offers the one-click way out of further invitations.
+        **unsubscribe_headers(unsubscribe_url(feedback.request)),
+        "Message-ID": message_id("case-follow-up", case.pk),
     }
     return build_email(
         template="case-follow-up",
         context=context,
         to=[feedback.customer.email],
-        headers={"Message-ID": message_id("case-follow-up", case.pk)},
+        headers=headers,
         reply_to=[business.email] if business.email else None,
     )
 
@@ -130,4 +138,21 @@ def case_reply_email(message: CaseMessage, user: AbstractUser, *, reopened: bool
         context={**_case_context(case, user), "message": message, "reopened": reopened},
         to=[user.email],
         headers={"Message-ID": message_id("case-reply", case.pk, message.pk, user.pk)},
+    )
+
+
+def case_staff_owner_email(case: Case) -> EmailMultiAlternatives:
+    """To the staff member who now owns a case: the complaint and their signed link to work it."""
+    staff = case.staff_owner
+    context = {
+        **_case_context(case),
+        "staff_owner": staff,
+        "staff_case_url": staff_case_url(case),
+        "link_days": settings.STAFF_CASE_LINK_DAYS,
+    }
+    return build_email(
+        template="case-staff-owner",
+        context=context,
+        to=[staff.email],
+        headers={"Message-ID": message_id("case-staff-owner", case.pk, staff.pk, case.staff_link_version)},
     )

@@ -1,9 +1,11 @@
-"""The customer's answer on their conversation page."""
+"""The customer's answer on their conversation page, and the staff member's forms on their case page."""
 
 from __future__ import annotations
 
 from django import forms
 
+from businesses.models import Business
+from reviews.services.cases import cause_required_message
 from reviews.services.conversation import BODY_MAX_LENGTH
 
 
@@ -14,3 +16,47 @@ class CustomerReplyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={"required": "Write your answer before sending it."},
     )
+
+
+class StaffMessageForm(forms.Form):
+    """Write to the customer (emailed to them)."""
+
+    body = forms.CharField(
+        label="Your message",
+        max_length=BODY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "Write the message (it cannot be empty)."},
+    )
+
+
+class StaffCallForm(forms.Form):
+    body = forms.CharField(
+        label="What you talked about",
+        max_length=BODY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Write down what you talked about on the call."},
+    )
+
+
+class StaffResolveForm(forms.Form):
+    """How the complaint was made right, its cause, and whether it was a system problem or a one-off."""
+
+    SYSTEM_CHOICES = [("", "—"), ("system", "A system problem (it could happen again)"), ("one_off", "A one-off")]
+
+    resolution = forms.CharField(
+        label="How was it made right?",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say how the complaint was resolved."},
+    )
+    cause = forms.ChoiceField(label="What caused it?")
+    system_problem = forms.ChoiceField(label="System problem or one-off?", choices=SYSTEM_CHOICES, required=False)
+
+    def __init__(self, *args, business: Business, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        cause = self.fields["cause"]
+        cause.choices = [("", "—"), *business.case_cause_choices()]
+        cause.error_messages["required"] = cause_required_message(business)
+
+    def clean_system_problem(self) -> bool | None:
+        return {"system": True, "one_off": False}.get(self.cleaned_data["system_problem"])

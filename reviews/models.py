@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from businesses.models import Business
+from businesses.models import Business, StaffMember
 from feedback.models import Feedback
 from reviews.acknowledgement import Acknowledgement, case_acknowledgement
 
@@ -168,6 +168,25 @@ class Case(models.Model):
     )
     reopened_at = models.DateTimeField(
         null=True, blank=True, help_text="When a customer's reply last reopened this case after it was resolved."
+    )
+    staff_owner = models.ForeignKey(
+        StaffMember,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_cases",
+        help_text="A staff member without a login who works the case through an emailed link.",
+    )
+    staff_link_version = models.PositiveIntegerField(
+        default=0, help_text="Part of every staff link to this case: bumped to revoke the links already sent."
+    )
+    resolved_by_staff = models.ForeignKey(
+        StaffMember,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="resolved_cases",
+        help_text="The staff member who resolved it through their link: credited in the weekly wins.",
     )
 
     objects = CaseQuerySet.as_manager()

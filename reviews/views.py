@@ -9,17 +9,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from feedback.models import FeedbackRequest
+from feedback.throttles import token_limit_response
 from feedback.tokens import Purpose
 from feedback.views import token_page
-from reviews.forms import CustomerReplyForm
-from reviews.models import Case
+from reviews.forms import CustomerReplyForm, StaffCallForm, StaffMessageForm, StaffResolveForm
+from reviews.models import Case, CaseMessage
 from reviews.services.conversation import case_reply_record
+from reviews.services.staff_cases import case_staff_message_send, case_staff_resolve
+from reviews.staff_links import case_by_staff_token
 
 
 def referrer_same_origin(view: Callable) -> Callable:
@@ -63,3 +68,62 @@ def _case_of(feedback_request: FeedbackRequest) -> Case:
     if case is None:
         raise Http404("There is no conversation behind this link.")
     return case
+
+
+STAFF_FORMS = {"message": StaffMessageForm, "call": StaffCallForm, "resolve": StaffResolveForm}
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@never_cache
+@referrer_same_origin
+def staff_case(request: HttpRequest, token: str) -> HttpResponse:
+    """The one case a staff member owns, behind their signed link: write, log a call, resolve.
+
+    GET shows and changes nothing; each POST (CSRF-checked) names its form in `action`. An unknown,
+    tampered, expired or revoked link is a 404, counted against the address's guesses.
+    """
+    case = case_by_staff_token(token)
+    too_many = token_limit_response(request, token, known=case is not None)
+    if too_many is not None:
+        return too_many
+    if case is None:
+        raise Http404("This link is not valid: it may have expired, or the case was given to someone else.")
+    action = request.POST.get("action") if request.method == "POST" else None
+    forms = _staff_forms(case, request.POST if action else None, action)
+    if action in forms and forms[action].is_valid():
+        try:
+            _staff_act(case, action, forms[action].cleaned_data)
+        except ValidationError as error:
+            forms[action].add_error(None, error.messages)
+        else:
+            return redirect(reverse("cases:staff-case", kwargs={"token": token}) + f"?done={action}")
+    context = {
+        "case": case,
+        "business": case.business,
+        "staff": case.staff_owner,
+        "feedback": case.feedback,
+        "thread": case.messages.order_by("created_at", "id"),
+        "forms": forms,
+        "done": request.GET.get("done") if request.method != "POST" else None,
+    }
+    return render(request, "reviews/staff_case.html", context, status=400 if action else 200)
+
+
+def _staff_forms(case: Case, data, action: str | None) -> dict:
+    def bound(name: str):
+        return data if name == action else None
+
+    return {
+        "message": StaffMessageForm(bound("message"), prefix="message"),
+        "call": StaffCallForm(bound("call"), prefix="call"),
+        "resolve": StaffResolveForm(bound("resolve"), prefix="resolve", business=case.business),
+    }
+
+
+def _staff_act(case: Case, action: str, data: dict) -> None:
+    staff = case.staff_owner
+    if action == "resolve":
+        case_staff_resolve(case=case, staff=staff, **data)
+        return
+    kind = CaseMessage.Kind.CALL if action == "call" else CaseMessage.Kind.MESSAGE
+    case_staff_message_send(case=case, staff=staff, body=data["body"], kind=kind)

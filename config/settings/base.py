@@ -249,6 +249,8 @@ FEEDBACK_EDIT_DAYS = 7
 # A complaint still without a first response this many hours after its overdue reminder went out
 # alerts the business's owners (once per case).
 CASE_ESCALATION_HOURS = env.int("CASE_ESCALATION_HOURS", 24, minimum=1)
+# How long the signed link emailed to a staff member who owns a case opens that case's page.
+STAFF_CASE_LINK_DAYS = env.int("STAFF_CASE_LINK_DAYS", 14, minimum=1)
 
 # --- Email ----------------------------------------------------------------------------------
 _email = env.email("EMAIL_URL", "consolemail://")

@@ -189,6 +189,7 @@ def _delete_messages_quoting(customers: QuerySet[Customer]) -> None:
         emails |= Q(key=f"case-follow-up:{case}")
         # The conversation: messages to the customer and their answers forwarded to the business.
         emails |= Q(key__startswith=f"case-message:{case}:") | Q(key__startswith=f"case-reply:{case}:")
+        emails |= Q(key__startswith=f"case-staff-owner:{case}:")  # the case emailed to its staff owner
         webhooks |= Q(key=f"case.opened:{case}")
     for review in reviews:
         webhooks |= Q(key=f"review.created:{review}") | Q(key__startswith=f"review.published:{review}:")

@@ -115,6 +115,7 @@ class Digest:
     named_staff: list[dict]
     saves: list[dict]
     ideas: list[dict]
+    savers: list[dict]
 
     @property
     def quiet(self) -> bool:
@@ -142,6 +143,7 @@ def digest_build(*, business: Business, week: DigestWeek) -> Digest:
         named_staff=digest_named_staff(business=business, week=week),
         saves=digest_saves(business=business, week=week),
         ideas=digest_ideas(business=business, week=week),
+        savers=digest_savers(business=business, week=week),
     )
 
 
@@ -205,6 +207,24 @@ def digest_saves(*, business: Business, week: DigestWeek, limit: int = LIST_LENG
             display_name=F("feedback__display_name"),
             staff_name=F("feedback__staff__name"),
         )
+    )
+    return list(rows[:limit])
+
+
+def digest_savers(*, business: Business, week: DigestWeek, limit: int = NAMED_STAFF_LENGTH) -> list[dict]:
+    """Staff members who resolved complaints through their case link this week, and how many (most first)."""
+    rows = (
+        Case.objects.filter(
+            business=business,
+            feedback__internal=False,
+            status=Case.Status.RESOLVED,
+            resolved_at__gte=week.start,
+            resolved_at__lt=week.end,
+            resolved_by_staff__isnull=False,
+        )
+        .values("resolved_by_staff_id", name=F("resolved_by_staff__name"))
+        .annotate(saves=Count("id"))
+        .order_by("-saves", "name", "resolved_by_staff_id")
     )
     return list(rows[:limit])
 

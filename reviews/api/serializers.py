@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from businesses.models import Business
+from businesses.models import Business, StaffMember
 from config.serializer_fields import StrictBooleanField, TextField
 from feedback.api.serializers import BlankAsNullChoiceField
 from reviews.models import Case, CaseMessage, CaseNote, Review
@@ -190,6 +190,11 @@ class PersonOutput(serializers.Serializer):
         return user.get_full_name() or user.get_username()
 
 
+class StaffOwnerOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
 class CaseNoteOutput(serializers.ModelSerializer):
     author = PersonOutput(read_only=True, allow_null=True, help_text="Null for a note added through the API.")
 
@@ -264,6 +269,9 @@ class CaseOutput(serializers.ModelSerializer):
     messages = CaseMessageOutput(
         many=True, read_only=True, help_text="The conversation with the customer, oldest first."
     )
+    staff_owner = StaffOwnerOutput(
+        read_only=True, allow_null=True, help_text="The staff member (no login) who works the case by link."
+    )
 
     class Meta:
         model = Case
@@ -286,6 +294,7 @@ class CaseOutput(serializers.ModelSerializer):
             "system_problem",
             "reopened_at",
             "messages",
+            "staff_owner",
         ]
         read_only_fields = fields
 
@@ -304,12 +313,31 @@ class AssigneeField(serializers.PrimaryKeyRelatedField):
         return User.objects.filter(memberships__business=business, is_active=True).distinct()
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class StaffOwnerField(serializers.PrimaryKeyRelatedField):
+    """A staff member id among the active staff of the key's business."""
+
+    default_error_messages = {
+        "does_not_exist": "Staff member {pk_value} is not an active staff member of this business.",
+        "incorrect_type": "Send the id of a staff member of this business (a number), or null.",
+    }
+
+    def get_queryset(self):
+        return StaffMember.objects.active().filter(business=self.context.get("business"))
+
+
 class CasePatchInput(serializers.Serializer):
     """Work a case: change its status or assignee, record the resolution, add a note."""
 
     status = serializers.ChoiceField(choices=Case.Status.choices, required=False)
     assignee = AssigneeField(
         required=False, allow_null=True, help_text="The user id of an owner or manager of the business, or null."
+    )
+    staff_owner = StaffOwnerField(
+        required=False,
+        allow_null=True,
+        help_text="The id of a staff member (no login) to own the case: emailed a link to work it; null to take "
+        "it away. A change revokes the link sent before.",
     )
     note = TextField(
         required=False,

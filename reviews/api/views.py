@@ -36,6 +36,7 @@ from reviews.services.moderation import (
     review_reject,
     review_reply,
 )
+from reviews.services.staff_cases import case_staff_owner_set
 
 BAD_INPUT = OpenApiResponse(description="Invalid input: the JSON names each bad field and what to send instead.")
 
@@ -107,7 +108,7 @@ class CaseViewSet(BusinessScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
     def get_queryset(self):
         return (
             Case.objects.filter(business=self.business)
-            .select_related("feedback__customer", "feedback__staff", "assignee")
+            .select_related("feedback__customer", "feedback__staff", "assignee", "staff_owner")
             .prefetch_related("notes__author", "messages")
             .order_by(F("resolved_at").desc(nulls_first=True), "deadline", "id")
         )
@@ -123,9 +124,10 @@ class CaseViewSet(BusinessScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
     @extend_schema(
         summary="Work a case: status, assignee, resolution, a new note",
         description=(
-            "Resolving needs a `resolution` and a `cause` (in the same call or before). The first note, status "
-            "change, message or logged call counts as the first response. `assignee` is the user id of an owner "
-            "or manager of the business."
+            "Resolving needs a `resolution` and a `cause` (in the same call or before). Only a message or "
+            "logged call to the customer (POST …/messages/) is the first response; a note or a status change "
+            "is not. `assignee` is the user id of an owner or manager of the business; `staff_owner` the id "
+            "of a staff member (no login), emailed a link to that one case."
         ),
         request=CasePatchInput,
         responses={200: CaseOutput, 400: BAD_INPUT},
@@ -134,7 +136,12 @@ class CaseViewSet(BusinessScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         case = self.get_object()
         patch = CasePatchInput(data=request.data, context={"business": self.business})
         patch.is_valid(raise_exception=True)
-        case_update(case=case, actor=None, **patch.validated_data)
+        changes = dict(patch.validated_data)
+        staff_owner = changes.pop("staff_owner", ...)
+        with transaction.atomic():
+            case_update(case=case, actor=None, **changes)
+            if staff_owner is not ...:
+                case_staff_owner_set(case=case, staff=staff_owner)
         return Response(CaseOutput(self.get_queryset().get(pk=case.pk)).data)
 
     @extend_schema(

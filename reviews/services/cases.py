@@ -13,7 +13,7 @@ from django.db.models import CharField, Exists, OuterRef, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from businesses.models import Business, Membership
+from businesses.models import Business, Membership, StaffMember
 from feedback.models import Feedback
 from outbox.models import OutboxEmail
 from outbox.services import outbox_email_queue
@@ -107,13 +107,14 @@ def case_update(
     resolution: str | None = None,
     cause: str | None = None,
     system_problem: bool | None | object = ...,
+    resolved_by_staff: StaffMember | None = None,
 ) -> Case:
     """Change a case's status, assignee, resolution, cause, or add a note.
 
-    The first note, status change, message or logged call counts as the first response (assigning
-    someone does not: the customer has heard nothing yet). A resolved case always has a resolution
-    text and, when resolved from now on, a cause from the business's list. `actor` is the person
-    acting, or None for an API key (notes are then shown without an author).
+    Only a message or logged call to the customer is the first response (services/conversation.py):
+    a note, a status change or an assignment leaves the customer hearing nothing. A resolved case
+    always has a resolution text and, when resolved from now on, a cause from the business's list.
+    `actor` is the person acting, or None for an API key (notes are then shown without an author).
     """
     case = Case.objects.select_for_update().get(pk=case.pk)
     now = timezone.now()
@@ -134,7 +135,9 @@ def case_update(
             raise ValidationError({"status": f"Choose one of: {', '.join(Status.values)}."})
         case.status = status
         case.resolved_at = now if status == Status.RESOLVED else None
-        changed += ["status", "resolved_at"]
+        # Credit for a save goes to the staff member who resolved through their link, else nobody.
+        case.resolved_by_staff = resolved_by_staff if status == Status.RESOLVED else None
+        changed += ["status", "resolved_at", "resolved_by_staff"]
     if case.status == Status.RESOLVED and not case.resolution:
         # Checked on the outcome, so clearing the resolution of a resolved case is refused too.
         raise ValidationError({"resolution": "Say how the complaint was resolved."})
@@ -143,9 +146,6 @@ def case_update(
         raise ValidationError({"cause": cause_required_message(case.business)})
     if note:
         CaseNote.objects.create(case=case, author=actor, text=note)
-    if (status_changed or note) and case.first_response_at is None:
-        case.first_response_at = now
-        changed.append("first_response_at")
     if changed:
         case.save(update_fields=changed)
     return case

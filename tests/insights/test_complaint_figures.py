@@ -17,6 +17,7 @@ from insights.metrics import case_causes, complaint_figures, period_bounds
 from outbox.models import OutboxEmail
 from outbox.services import outbox_emails_send
 from reviews.services.cases import case_follow_up_send, case_update
+from reviews.services.conversation import case_message_send
 from tests.businesses.factories import BusinessFactory, MembershipFactory, StaffMemberFactory, api_key_for
 from tests.feedback.factories import FeedbackRequestFactory
 from tests.reviews.factories import answer
@@ -41,18 +42,19 @@ EXPECTED_CAUSES = [
 def complaints_week(time_machine):
     """Complaints of the week Mon 9 – Sun 15 Nov 2026 (and two of the week before), through the real flow.
 
-    The week before: P1 (1★) and P2 (2★) opened on 2 Nov, resolved 3 and 4 Nov as "staff manner"
-      (resolving is their first response: 24 h and 48 h, medians 36 h).
+    The first response is the first message or logged call to the customer; a note is not one.
+    The week before: P1 (1★) and P2 (2★) opened on 2 Nov, called and resolved 3 and 4 Nov as "staff
+      manner" (the calls are their first responses: 24 h and 48 h, medians 36 h).
     This week, five cases opened:
-      A 1★ Mon 10:00, note at 10:30 (30 min), resolved Tue 10:00 (24 h) "waiting time",
+      A 1★ Mon 10:00, call at 10:30 (30 min), resolved Tue 10:00 (24 h) "waiting time",
         asked "did we make it right?", re-rated 4★: higher;
-      B 2★ Mon 12:00, note at 13:00 (60 min), resolved Mon 18:00 (6 h) "waiting time",
+      B 2★ Mon 12:00, call at 13:00 (60 min), resolved Mon 18:00 (6 h) "waiting time",
         asked, re-rated 1★: lower;
-      C 1★ Tue 09:00, note at 11:00 (120 min), resolved Thu 09:00 (48 h) "staff manner",
+      C 1★ Tue 09:00, message at 11:00 (120 min), resolved Thu 09:00 (48 h) "staff manner",
         asked, never re-rated;
-      D 1★ Wed 10:00, note at 10:10 (10 min), still open; the customer edited to 3★ before any
+      D 1★ Wed 10:00, call at 10:10 (10 min), still open; the customer edited to 3★ before any
         "did we make it right?": not a re-rating after the follow-up;
-      E 2★ Wed 11:00, untouched.
+      E 2★ Wed 11:00, only a note at 11:05 (the team's memo): no first response.
     Opened 5; first response median of 10, 30, 60, 120 = 45 min; resolution median of 6, 24, 48 = 24 h;
     re-rated after the follow-up: A and B, higher: A — recovery 1/2 = 0.5.
     Causes resolved this week: waiting time 2 (+2 on 0), staff manner 1 (−1 on 2).
@@ -70,8 +72,11 @@ def complaints_week(time_machine):
         request = FeedbackRequestFactory(business=business, customer__name=name)
         return answer(business=business, rating=rating, comment="Not good.", consent=False, request=request)
 
-    def note(feedback: Feedback) -> None:
-        case_update(case=feedback.case, actor=owner, note="Called the customer.")
+    def call(feedback: Feedback) -> None:
+        case_message_send(case=feedback.case, author=owner, body="Called the customer.", kind="call")
+
+    def write(feedback: Feedback) -> None:
+        case_message_send(case=feedback.case, author=owner, body="We are sorry; how can we make it right?")
 
     def resolve(feedback: Feedback, cause: str) -> None:
         case_update(case=feedback.case, actor=owner, status="resolved", resolution="Made it right.", cause=cause)
@@ -82,18 +87,20 @@ def complaints_week(time_machine):
     at(2, 10)
     p1, p2 = complain("Pat One", 1), complain("Pat Two", 2)
     at(3, 10)
+    call(p1)
     resolve(p1, "staff_manner")
     at(4, 10)
+    call(p2)
     resolve(p2, "staff_manner")
 
     at(9, 10)
     a = complain("Ana Silva", 1)
     at(9, 10, 30)
-    note(a)
+    call(a)
     at(9, 12)
     b = complain("Ben Okafor", 2)
     at(9, 13)
-    note(b)
+    call(b)
     at(9, 18)
     resolve(b, "waiting_time")
     at(10, 9)
@@ -101,7 +108,7 @@ def complaints_week(time_machine):
     at(10, 10)
     resolve(a, "waiting_time")
     at(10, 11)
-    note(c)
+    write(c)
     at(10, 12)
     assert case_follow_up_send(case=a.case) and case_follow_up_send(case=b.case)
     at(10, 14)
@@ -110,9 +117,11 @@ def complaints_week(time_machine):
     at(11, 10)
     d = complain("Dev Shah", 1)
     at(11, 10, 10)
-    note(d)
+    call(d)
     at(11, 11)
-    complain("Eve Lund", 2)
+    e = complain("Eve Lund", 2)
+    at(11, 11, 5)
+    case_update(case=e.case, actor=owner, note="Will call Eve tomorrow.")  # a memo, not a response
     at(11, 12)
     re_rate(d, 3)  # within the answer's own edit window, before any "did we make it right?"
     at(12, 9)

@@ -26,6 +26,7 @@ from insights.services.digest import digest_send, digest_unsubscribe_url, schedu
 from outbox.models import OutboxEmail
 from outbox.services import outbox_emails_send
 from reviews.services.cases import case_update
+from reviews.services.conversation import case_message_send
 from tests.businesses.factories import BusinessFactory, MembershipFactory, StaffMemberFactory
 from tests.conftest import require_service
 from tests.feedback.factories import FeedbackFactory, FeedbackRequestFactory
@@ -257,7 +258,8 @@ def busy_week(time_machine, london, team):
 
     This week: six invitations sent, four answered — 5★ (NPS 10), 4★ (9), 2★ (3), 5★ (none).
       Response rate 4/6 = 67%, average 4, CSAT 3/4 = 75%, NPS (2 − 1) / 3 = +33.
-      The 2★ opens a complaint, first answered an hour later, then resolved: median 1 h.
+      The 2★ opens a complaint, noted after half an hour (a memo, not a response), called an hour
+      after it opened (the first response), then resolved: median 1 h.
     The week before: two sent, one answered 3★ (NPS none): 50%, 3, 0%, —.
     """
     maya, tom = team["maya"], team["tom"]
@@ -298,8 +300,10 @@ def busy_week(time_machine, london, team):
     invite("Quiet One")
     invite("Quiet Two")
     owner = MembershipFactory(business=london).user
+    time_machine.move_to(datetime(2026, 11, 10, 10, 30, tzinfo=UTC), tick=False)
+    case_update(case=complaint.case, actor=owner, note="Will call Lee after the rush.")  # not a response
     at(10, 11)
-    case_update(case=complaint.case, actor=owner, note="Called Lee, apologised.")  # an hour after it opened
+    case_message_send(case=complaint.case, author=owner, body="Called Lee, apologised.", kind="call")
     at(11)
     case_update(
         case=complaint.case,

@@ -121,6 +121,18 @@ def test_a_resolved_case_s_page_no_longer_promises_an_answer(client, request_):
     assert f'href="{REVIEW_URL}"' in page
 
 
+def test_the_thanks_page_of_a_complaint_links_the_customers_conversation(client, request_, business):
+    page = answer(client, request_, rating=1)
+    happy = answer(client, FeedbackRequestFactory(business=business, customer__name="Bo Li"), rating=5)
+
+    conversation = f"/f/{feedback_token(request_)}/conversation/"
+    assert f'<a class="button" href="{conversation}">Write to us about it</a>' in page
+    assert "Write to us about it" not in happy  # no case, no conversation
+    opened = client.get(conversation)
+    assert opened.status_code == 200
+    assert "Corner Bakery" in opened.content.decode()
+
+
 # --- the email ------------------------------------------------------------------------------------
 
 

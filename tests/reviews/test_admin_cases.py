@@ -18,6 +18,7 @@ from feedback.services.responses import Answer, feedback_submit
 from outbox.models import OutboxEmail
 from reviews.models import Case, CaseNote
 from reviews.services.cases import case_update
+from reviews.services.conversation import case_message_send
 from tests.businesses.factories import MembershipFactory, StaffMemberFactory, UserFactory
 from tests.feedback.factories import FeedbackRequestFactory
 
@@ -107,14 +108,17 @@ def test_overdue_cases_carry_a_label_and_come_first(business, owner, time_machin
     time_machine.move_to(timezone.now() + timedelta(hours=28), tick=False)
     fresh = open_case(business, name="Fred Fresh")
     answered = open_case(business, name="Anna Answered")
-    case_update(case=answered, actor=owner, note="Called back.")
+    case_message_send(case=answered, author=owner, body="Called back.", kind="call")
+    noted = open_case(business, name="Nora Noted")
+    case_update(case=noted, actor=owner, note="Will call back.")
+    Case.objects.filter(pk=noted.pk).update(deadline=timezone.now() - timedelta(hours=1))
     Case.objects.filter(pk=answered.pk).update(deadline=timezone.now() - timedelta(hours=5))
     time_machine.move_to(timezone.now() + timedelta(hours=2), tick=False)
 
     page = logged_in(owner).get(changelist())
 
-    assert [case.pk for case in page.context["cl"].result_list][0] == overdue.pk
-    assert page.content.decode().count(OVERDUE_LABEL) == 1
+    assert [case.pk for case in page.context["cl"].result_list][:2] == [overdue.pk, noted.pk]  # a note is no answer
+    assert page.content.decode().count(OVERDUE_LABEL) == 2
     assert fresh.pk in [case.pk for case in page.context["cl"].result_list]
 
 
@@ -183,7 +187,7 @@ def test_the_change_page_shows_the_feedback_and_contact_read_only(business, owne
     assert "No response yet" in text
     form = page.context["adminform"].form
     assert set(form.fields) == {
-        *("status", "assignee", "resolution", "cause", "system_problem", "new_note", "ask_follow_up"),
+        *("status", "assignee", "staff_owner", "resolution", "cause", "system_problem", "new_note", "ask_follow_up"),
         *("message_to_customer", "message_kind"),
     }
 
@@ -222,22 +226,34 @@ def test_resolving_without_a_resolution_is_a_form_error(business, owner):
     assert (case.status, case.first_response_at) == (Status.OPEN, None)
 
 
-def test_a_new_note_is_kept_with_its_author_and_counts_as_the_first_response(business, owner, time_machine):
+def test_a_new_note_is_kept_with_its_author_but_is_not_the_first_response(business, owner, time_machine):
     time_machine.move_to(timezone.now(), tick=False)
     case = open_case(business)
     time_machine.shift(timedelta(minutes=95))
     client = logged_in(owner)
 
-    response = post_change(client, case, new_note="Called Ana; she accepted a refund.")
+    response = post_change(client, case, new_note="Will call Ana after lunch.")
 
     assert response.status_code == 302
     note = CaseNote.objects.get(case=case)
-    assert (note.author, note.text) == (owner, "Called Ana; she accepted a refund.")
+    assert (note.author, note.text) == (owner, "Will call Ana after lunch.")
+    case.refresh_from_db()
+    assert case.first_response_at is None
+    assert "Will call Ana after lunch." in client.get(change(case)).content.decode()
+
+
+def test_a_call_logged_in_the_admin_is_the_first_response(business, owner, time_machine):
+    time_machine.move_to(timezone.now(), tick=False)
+    case = open_case(business)
+    time_machine.shift(timedelta(minutes=95))
+    client = logged_in(owner)
+
+    response = post_change(client, case, message_to_customer="Called Ana; she accepted a refund.", message_kind="call")
+
+    assert response.status_code == 302
     case.refresh_from_db()
     assert case.first_response_at == timezone.now()
-    page = client.get(change(case)).content.decode()
-    assert "Called Ana; she accepted a refund." in page
-    assert "1 h 35 min" in page  # the time to first response
+    assert "1 h 35 min" in client.get(change(case)).content.decode()  # the time to first response
 
 
 def test_saving_without_changes_is_not_a_response(business, owner):

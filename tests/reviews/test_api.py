@@ -283,14 +283,17 @@ def test_put_is_not_offered(api_client, business):
 def test_a_case_shows_the_feedback_the_customer_and_the_timing(api_client, business, owner):
     case = open_case(business, rating=2)
     case_update(case=case, actor=owner, note="Called Ana.")
+    first = api_client.get(f"/api/v1/cases/{case.pk}/").json()["first_response_at"]
+    api_client.post(f"/api/v1/cases/{case.pk}/messages/", {"body": "Called Ana.", "kind": "call"}, format="json")
 
     response = api_client.get(f"/api/v1/cases/{case.pk}/")
 
     assert response.status_code == 200
     body = response.json()
-    assert body["status"] == "open"
+    assert body["status"] == "contacted"
     assert (body["feedback"]["rating"], body["feedback"]["comment"]) == (2, "Cold soup, and nobody came back to us.")
     assert body["customer"] == {"name": "Ana Silva", "email": case.feedback.customer.email}
+    assert first is None  # a note is not a response to the customer; the logged call is
     assert body["deadline"] and body["first_response_at"]
     assert (body["overdue"], body["resolved_at"], body["assignee"]) == (False, None, None)
     assert [(note["text"], note["author"]["id"]) for note in body["notes"]] == [("Called Ana.", owner.pk)]
@@ -341,8 +344,12 @@ def test_a_case_is_worked_through_the_api(api_client, business, owner, manager, 
     assert (body["status"], body["assignee"]["id"]) == ("contacted", manager.pk)
     assert "note" not in body
     assert [(note["text"], note["author"]) for note in body["notes"]] == [("Phoned Ana, sending a voucher.", None)]
+    assert body["first_response_at"] is None  # the status and the note told the customer nothing
+    time_machine.shift(timedelta(minutes=5))
+    call = {"body": "Phoned Ana, sending a voucher.", "kind": "call"}
+    assert api_client.post(f"/api/v1/cases/{case.pk}/messages/", call, format="json").status_code == 201
     case.refresh_from_db()
-    assert case.first_response_at - case.opened_at == timedelta(minutes=20)
+    assert case.first_response_at - case.opened_at == timedelta(minutes=25)
 
     resolved = api_client.patch(
         f"/api/v1/cases/{case.pk}/",

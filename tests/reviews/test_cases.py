@@ -22,6 +22,7 @@ from outbox.services import outbox_emails_due, outbox_emails_send
 from reviews import emails
 from reviews.models import Case, CaseNote, RatingChange
 from reviews.services.cases import case_follow_up_send, case_update, cases_overdue_remind
+from reviews.services.conversation import case_message_send
 from tests.businesses.factories import MembershipFactory, UserFactory
 from tests.feedback.factories import FeedbackRequestFactory, feedback_token
 
@@ -246,15 +247,32 @@ def test_the_overdue_reminder_goes_to_the_assignee_alone_when_there_is_one(busin
     assert recipients() == [manager.email]
 
 
-def test_no_reminder_after_a_first_response(business, owner, frozen):
+def test_no_reminder_after_a_logged_call_to_the_customer(business, owner, frozen):
     submit(business, rating=1)
     case = Case.objects.get()
     frozen.shift(timedelta(hours=2))
-    case_update(case=case, actor=owner, note="Called Ana, left a message.")
+    called_at = timezone.now()
+    case_message_send(case=case, author=owner, body="Called Ana, left a message.", kind="call")
 
     frozen.shift(timedelta(hours=30))
     assert cases_overdue_remind() == 0
     assert not OutboxEmail.objects.filter(key__startswith="case-overdue").exists()
+    case.refresh_from_db()
+    assert (case.first_response_at, case.is_overdue) == (called_at, False)
+
+
+def test_a_note_alone_is_not_a_response_the_case_stays_overdue_and_is_reminded(business, owner, frozen):
+    # A note is the team's memo: the customer has still heard nothing.
+    submit(business, rating=1)
+    case = Case.objects.get()
+    frozen.shift(timedelta(hours=2))
+    case_update(case=case, actor=owner, note="Will call Ana tomorrow.")
+
+    frozen.shift(timedelta(hours=30))
+    case.refresh_from_db()
+    assert (case.first_response_at, case.is_overdue) == (None, True)
+    assert cases_overdue_remind() == 1
+    assert OutboxEmail.objects.filter(key=f"case-overdue:{case.pk}:{owner.pk}").exists()
 
 
 def test_a_case_answered_while_the_sweep_runs_is_not_reminded(business, owner, frozen, monkeypatch):
@@ -279,29 +297,32 @@ def test_a_case_answered_while_the_sweep_runs_is_not_reminded(business, owner, f
 # --- working the case ----------------------------------------------------------------------------
 
 
-def test_the_first_note_sets_the_first_response_time(business, owner, frozen):
+def test_notes_are_kept_with_their_author_but_are_not_the_first_response(business, owner, frozen):
     submit(business, rating=1)
     case = Case.objects.get()
     frozen.shift(timedelta(hours=3))
-    answered_at = timezone.now()
 
     case = case_update(case=case, actor=owner, note="  Called Ana and apologised.  ")
     frozen.shift(timedelta(hours=1))
     case = case_update(case=case, actor=owner, note="Sent a voucher.")
 
-    assert case.first_response_at == answered_at
+    assert case.first_response_at is None
     notes = list(CaseNote.objects.filter(case=case).values_list("author", "text"))
     assert notes == [(owner.pk, "Called Ana and apologised."), (owner.pk, "Sent a voucher.")]
 
 
-def test_a_status_change_sets_the_first_response_time(business, owner, frozen):
+def test_a_status_change_is_not_the_first_response_the_first_call_is(business, owner, frozen):
     submit(business, rating=1)
     frozen.shift(timedelta(minutes=40))
-
     case = case_update(case=Case.objects.get(), actor=owner, status=Status.CONTACTED)
+    assert case.first_response_at is None
 
+    frozen.shift(timedelta(minutes=15))
+    case_message_send(case=case, author=owner, body="Called Ana and apologised.", kind="call")
+
+    case.refresh_from_db()
     assert case.first_response_at == timezone.now()
-    assert case.first_response_at - case.opened_at == timedelta(minutes=40)
+    assert case.first_response_at - case.opened_at == timedelta(minutes=55)
 
 
 def test_assigning_someone_is_not_a_response_to_the_customer(business, owner, manager):
@@ -408,6 +429,32 @@ def test_the_follow_up_is_sent_once(business, owner):
     assert "did we make it right?" in message.subject.lower()
     assert_in_both_parts(message, "Refunded the meal.")
     assert_in_both_parts(message, f"https://raves.test/f/{feedback_token(case.feedback.request)}/")
+
+
+def test_the_follow_up_links_the_conversation_and_offers_the_one_click_way_out(client, business, owner):
+    case = resolved_case(business, owner)
+    mail.outbox.clear()
+    case_follow_up_send(case=case)
+    send_all()
+    [message] = [message for message in mail.outbox if "make it right" in message.subject.lower()]
+    token = feedback_token(case.feedback.request)
+
+    conversation = f"https://raves.test/f/{token}/conversation/"
+    assert_in_both_parts(message, conversation)
+    assert_in_both_parts(message, "write to us about it")
+    assert client.get(conversation.removeprefix("https://raves.test")).status_code == 200
+    headers = message.message()
+    [unsubscribe] = headers.get_all("List-Unsubscribe")
+    assert unsubscribe.startswith("<https://raves.test/u/") and token not in unsubscribe
+    assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    one_click = client.post(
+        unsubscribe.strip("<>").removeprefix("https://raves.test"),
+        data="List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert one_click.status_code == 200
+    case.feedback.customer.refresh_from_db()
+    assert case.feedback.customer.opted_out_at is not None
 
 
 def test_an_open_case_gets_no_follow_up(business, owner):

@@ -17,6 +17,7 @@ from outbox.models import OutboxEmail
 from outbox.services import outbox_emails_send
 from reviews.models import Case
 from reviews.services.cases import case_update, cases_overdue_escalate, cases_overdue_remind
+from reviews.services.conversation import case_message_send
 from reviews.tasks import remind_overdue_cases
 from tests.businesses.factories import MembershipFactory
 from tests.conftest import require_service
@@ -105,11 +106,22 @@ def test_no_alert_for_a_case_never_reminded(business, owner, frozen):
 def test_no_alert_once_the_customer_had_a_first_response(business, owner, manager, frozen):
     case = reminded_then(frozen, business, manager)
     frozen.shift(timedelta(hours=2))
-    case_update(case=case, actor=manager, note="Called Ana, she is happy with a refund.")
+    case_message_send(case=case, author=manager, body="Called Ana, she is happy with a refund.", kind="call")
 
     frozen.shift(timedelta(hours=30))
     assert cases_overdue_escalate() == 0
     assert escalations() == []
+
+
+def test_a_note_alone_does_not_stop_the_alert_to_the_owner(business, owner, manager, frozen):
+    # A note is the team's memo, not an answer to the customer: the case is still untouched.
+    case = reminded_then(frozen, business, manager)
+    frozen.shift(timedelta(hours=2))
+    case_update(case=case, actor=manager, note="Will call Ana tomorrow.")
+
+    frozen.shift(timedelta(hours=30))
+    assert cases_overdue_escalate() == 1
+    assert escalations() == [f"case-escalated:{case.pk}:{owner.pk}"]
 
 
 def test_the_escalation_hours_are_a_setting(business, owner, manager, frozen, settings):
