@@ -23,7 +23,7 @@ from businesses.admin_scoping import BusinessScopedAdmin, ReadOnlyInline, scope_
 from businesses.models import Business
 from config.csv_safe import write_csv
 from feedback.admin_forms import CustomerCsvUploadForm, FeedbackRequestAddForm
-from feedback.models import CustomerImport, Feedback, FeedbackRequest, FeedbackRequestEvent
+from feedback.models import BusinessIdeaSettings, CustomerImport, Feedback, FeedbackRequest, FeedbackRequestEvent, Idea
 from feedback.services.csv_import import (
     MAX_KEPT_ERRORS,
     PREVIEW_LIFETIME,
@@ -31,6 +31,7 @@ from feedback.services.csv_import import (
     customer_import_create,
     existing_references,
 )
+from feedback.services.ideas import business_idea_settings, idea_state_set
 from feedback.services.requests import feedback_request_create
 from feedback.services.sending import feedback_requests_send_again
 from outbox.admin import report_sent_again
@@ -414,3 +415,59 @@ class FeedbackAdmin(ReadOnlyRecordMixin, BusinessScopedAdmin):
             for f in queryset.select_related("customer", "staff", "request", "business").iterator(chunk_size=2000)
         )
         return write_csv(rows, header, filename=f"feedback-{_today()}.csv")
+
+
+@admin.register(Idea)
+class IdeaAdmin(BusinessScopedAdmin):
+    """Customers' ideas for improvement: the business follows each one up (state and note)."""
+
+    list_display = ["idea_words", "state", "note", "created_at", "customer_first_name", "told_customer_at", "business"]
+    list_display_links = ["idea_words"]
+    list_editable = ["state", "note"]
+    list_filter = ["state", "business"]
+    list_select_related = ["feedback__customer", "business"]
+    search_fields = ["feedback__improvement", "note"]
+    date_hierarchy = "created_at"
+    fields = ["idea_words", "customer_first_name", "business", "state", "note", "state_changed_at", "told_customer_at"]
+    readonly_fields = ["idea_words", "customer_first_name", "business", "state_changed_at", "told_customer_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # an idea comes from a customer's answer
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        if request.method == "GET":
+            self._say_whether_customers_are_told(request)
+        return super().changelist_view(request, extra_context)
+
+    def _say_whether_customers_are_told(self, request: HttpRequest) -> None:
+        # The switch lives in "Idea settings"; said here so nobody marks ideas done unaware of it.
+        business_id = self.single_business_id(request)
+        if business_id is None:
+            return
+        business = Business.objects.get(pk=business_id)
+        told = business_idea_settings(business=business).tell_customers_when_done
+        where = reverse("admin:feedback_businessideasettings_changelist")
+        state = "are emailed once" if told else "are not emailed"
+        messages.info(
+            request, format_html('Customers {} when their idea is marked done (<a href="{}">change</a>).', state, where)
+        )
+
+    def save_model(self, request: HttpRequest, obj: Idea, form, change: bool) -> None:
+        # Through the service, so a move to done tells the customer (once) when the business wants it.
+        idea_state_set(idea=obj, state=obj.state, note=obj.note, actor=request.user)
+
+    @admin.display(description="idea")
+    def idea_words(self, obj: Idea) -> str:
+        return Truncator(obj.feedback.improvement).chars(200)
+
+    @admin.display(description="customer")
+    def customer_first_name(self, obj: Idea) -> str:
+        return obj.feedback.customer.first_name or "—"
+
+
+@admin.register(BusinessIdeaSettings)
+class BusinessIdeaSettingsAdmin(BusinessScopedAdmin):
+    """Whether the customer hears ("you said, we did") when their idea is marked done."""
+
+    list_display = ["business", "tell_customers_when_done"]
+    fields = ["business", "tell_customers_when_done"]

@@ -15,6 +15,7 @@ from feedback.models import FeedbackRequest
 
 if TYPE_CHECKING:
     from businesses.models import Business
+    from feedback.models import Idea
 
 STARS = [(5, "Excellent"), (4, "Good"), (3, "Okay"), (2, "Poor"), (1, "Very poor")]
 
@@ -92,4 +93,28 @@ def daily_limit_reached_email(
         context=context,
         to=[to],
         headers={"Message-ID": message_id("daily-limit", business.pk, resumes_at.date().isoformat(), to.lower())},
+    )
+
+
+def idea_done_email(idea: Idea) -> EmailMultiAlternatives:
+    """To the customer whose idea the business carried out: their words, the business's note, unsubscribe."""
+    feedback, business = idea.feedback, idea.business
+    request = feedback.request
+    context = {
+        "business": business,
+        "first_name": feedback.customer.first_name,
+        "idea": feedback.improvement,
+        "note": idea.note,
+        "unsubscribe_url": unsubscribe_url(request),
+    }
+    headers = {
+        **unsubscribe_headers(context["unsubscribe_url"]),
+        "Message-ID": message_id("idea-done", idea.pk),
+    }
+    return build_email(
+        template="idea-done",
+        context=context,
+        to=[feedback.customer.email],
+        headers=headers,
+        reply_to=[business.email] if business.email else None,
     )

@@ -298,3 +298,44 @@ class ErasedAddress(models.Model):
 
     def __str__(self) -> str:
         return f"Erased address #{self.pk}"
+
+
+class Idea(models.Model):
+    """A customer's idea for improvement (their answer's `improvement`), followed up by the business."""
+
+    class State(models.TextChoices):
+        NEW = "new", "New"
+        CONSIDERING = "considering", "Considering"
+        DONE = "done", "Done"
+        NOT_NOW = "not_now", "Not now"
+
+    feedback = models.OneToOneField(Feedback, on_delete=models.CASCADE, related_name="idea")
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="ideas")
+    state = models.CharField(max_length=12, choices=State.choices, default=State.NEW)
+    note = models.TextField(blank=True, help_text="What you did or decided; quoted to the customer when it is done.")
+    state_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set once, when the "you said, we did" email is queued: it never goes twice for one idea.
+    told_customer_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["business", "state"], name="idea_business_state")]
+
+    def __str__(self) -> str:
+        return f"Idea #{self.pk} ({self.get_state_display()})"
+
+
+class BusinessIdeaSettings(models.Model):
+    """A business's choice about ideas, kept on the feedback side (businesses' table left alone)."""
+
+    business = models.OneToOneField(Business, on_delete=models.CASCADE, related_name="idea_settings")
+    tell_customers_when_done = models.BooleanField(
+        default=False, help_text='Email the customer once ("you said, we did") when their idea is marked done.'
+    )
+
+    class Meta:
+        verbose_name_plural = "business idea settings"
+
+    def __str__(self) -> str:
+        return f"Idea settings of {self.business}"

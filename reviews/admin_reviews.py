@@ -21,18 +21,21 @@ from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.defaultfilters import linebreaks_filter
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import localize
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
+from django.views.decorators.http import require_POST
 
 from businesses.admin_scoping import BusinessScopedAdmin, ReadOnlyInline
 from reviews.diff import edit_diff_html
 from reviews.models import ModerationLogEntry, Review
+from reviews.services.congratulations import review_congratulate
 from reviews.services.moderation import (
     Actor,
     review_edit_publish,
@@ -272,6 +275,8 @@ class ReviewAdmin(BusinessScopedAdmin):
         "replied_at",
         "replied_by",
         "business",
+        "congratulate",
+        "congratulations_sent",
     ]
 
     class Media:
@@ -283,6 +288,23 @@ class ReviewAdmin(BusinessScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return request.user.is_superuser
+
+    def get_fieldsets(self, request: HttpRequest, obj: Review | None = None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and obj.feedback.staff is not None:
+            # Only a review that names someone has anyone to congratulate.
+            fields = ["congratulate", "congratulations_sent"]
+            return [*fieldsets, (f"Congratulate {obj.feedback.staff}", {"fields": fields})]
+        if obj is not None and obj.congratulations.exists():  # sent before the answer stopped naming them
+            return [*fieldsets, ("Congratulations", {"fields": ["congratulations_sent"]})]
+        return fieldsets
+
+    def get_urls(self):
+        congratulate = self.admin_site.admin_view(require_POST(self.congratulate_view))
+        return [
+            path("<path:object_id>/congratulate/", congratulate, name="reviews_review_congratulate"),
+            *super().get_urls(),
+        ]
 
     # --- columns and read-only fields ---------------------------------------------------------
     @admin.display(description="rating", ordering="feedback__rating")
@@ -340,6 +362,49 @@ class ReviewAdmin(BusinessScopedAdmin):
         if not feedback.consent_to_publish:
             return "Withdrawn by the customer."
         return format_html("<p>“{}”</p><p>Given {}.</p>", feedback.consent_text, when(feedback.consent_at))
+
+    @admin.display(description="a personal line")
+    def congratulate(self, review: Review) -> str:
+        """A note and a button posting it (with the page's CSRF token) to `congratulate_view`."""
+        staff = review.feedback.staff
+        if staff is None:
+            return "—"
+        return format_html(
+            '<textarea name="congratulation_note" rows="3" cols="60" maxlength="1000" '
+            'aria-label="Your note to {name}"></textarea><br>'
+            '<button type="submit" formaction="{url}" formnovalidate>Congratulate {name}</button>'
+            '<div class="help">Emailed to {name} with the customer’s words, signed by you.</div>',
+            name=staff,
+            url=reverse("admin:reviews_review_congratulate", args=[review.pk]),
+        )
+
+    @admin.display(description="congratulations sent")
+    def congratulations_sent(self, review: Review) -> str:
+        """Who congratulated whom, when, and the note: shown, never edited (a plain list, not an inline,
+        so the change form posts no extra formset)."""
+        sent = review.congratulations.select_related("author", "staff")
+        if not sent:
+            return "None yet."
+        rows = ((when(item.created_at), item.author_label(), item.staff, paragraphs(item.note)) for item in sent)
+        return format_html(
+            '<ul class="congratulations">{}</ul>',
+            format_html_join("", "<li>{} — {} to {}:{}</li>", rows),
+        )
+
+    def congratulate_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Thin: the review must be one this user may change (scoped); the service checks the rest."""
+        review = self.get_object(request, object_id)
+        if review is None or not self.has_change_permission(request, review):
+            raise Http404("No such review.")
+        try:
+            congratulation = review_congratulate(
+                review=review, author=request.user, note=request.POST.get("congratulation_note", "")
+            )
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+        else:
+            self.message_user(request, f"Your congratulations are on their way to {congratulation.staff}.")
+        return HttpResponseRedirect(reverse("admin:reviews_review_change", args=[review.pk]))
 
     # --- the change page: every change through the services -----------------------------------
     def save_model(self, request: HttpRequest, obj: Review, form: ReviewModerationForm, change: bool) -> None:

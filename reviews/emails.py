@@ -10,7 +10,7 @@ from config.emails import build_email, message_id, unsubscribe_headers
 from config.links import absolute_reverse
 from feedback.links import feedback_link_token, feedback_url, unsubscribe_url
 from reviews.acknowledgement import case_acknowledgement
-from reviews.models import Case, CaseMessage
+from reviews.models import Case, CaseMessage, Congratulation
 from reviews.staff_links import staff_case_url
 
 
@@ -155,4 +155,27 @@ def case_staff_owner_email(case: Case) -> EmailMultiAlternatives:
         context=context,
         to=[staff.email],
         headers={"Message-ID": message_id("case-staff-owner", case.pk, staff.pk, case.staff_link_version)},
+    )
+
+
+def congratulation_email(congratulation: Congratulation) -> EmailMultiAlternatives:
+    """To a staff member: a personal line from an owner or manager, with the customer's words."""
+    review, staff, author = congratulation.review, congratulation.staff, congratulation.author
+    feedback = review.feedback
+    context = {
+        "staff": staff,
+        "first_name": staff.name.split()[0] if staff.name.strip() else "",
+        "business": review.business,
+        "note": congratulation.note,
+        "comment": feedback.comment,
+        "rating": feedback.rating,
+        "display_name": feedback.display_name,
+        "signed": congratulation.author_label(),
+    }
+    return build_email(
+        template="congratulation",
+        context=context,
+        to=[staff.email],
+        headers={"Message-ID": message_id("congratulation", congratulation.pk)},
+        reply_to=[author.email] if author and author.email else None,
     )

@@ -266,3 +266,25 @@ class RatingChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rating}★ at {self.created_at:%Y-%m-%d}"
+
+
+class Congratulation(models.Model):
+    """A personal line from an owner or manager to the staff member a review names, with the customer's words."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="congratulations")
+    staff = models.ForeignKey(StaffMember, on_delete=models.CASCADE, related_name="congratulations")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    note = models.TextField(max_length=1000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Congratulations to {self.staff} on review #{self.review_id}"
+
+    def author_label(self) -> str:
+        """Who signed it: the author's full name, else their email."""
+        if self.author is None:
+            return "A former manager"
+        return self.author.get_full_name() or self.author.email or self.author.get_username()

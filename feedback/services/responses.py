@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from businesses.models import Customer, StaffMember
 from feedback.models import Feedback, FeedbackRequest, FeedbackRequestEvent, ProcessedWebhookEvent
+from feedback.services.ideas import idea_sync
 from reviews.services.answers import feedback_answer_recorded
 
 logger = logging.getLogger(__name__)
@@ -92,6 +93,7 @@ def feedback_submit(*, request_id: int, answer: Answer) -> Feedback:
     feedback.full_clean()
     feedback.save()
     feedback_answer_recorded(feedback=feedback, previous_rating=previous_rating)
+    idea_sync(feedback=feedback)
     if request.status != Status.RESPONDED:
         FeedbackRequest.objects.filter(pk=request.pk).update(
             status=Status.RESPONDED, responded_at=now, reminder_due_at=None
