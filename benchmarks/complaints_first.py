@@ -34,12 +34,12 @@ from email import message_from_bytes
 from pathlib import Path
 
 from feedback_send import (
-    INHERITED_SETTINGS,
     Processes,
     answers,
     api_post,
     ensure_database,
     free_port,
+    production_env,
     run,
     vacuum,
     wait_until,
@@ -206,21 +206,8 @@ def benchmark(options, workdir: Path, processes: Processes, sink: Sink) -> list[
     run_id = uuid.uuid4().hex[:8]
     redis_port, web_port = free_port(), free_port()
     ensure_database(options.database_url)
-    env = {name: value for name, value in os.environ.items() if name not in INHERITED_SETTINGS}
+    env = production_env(options.database_url, workdir, redis_port=redis_port, smtp_port=sink.port)
     env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.base",
-        DEBUG="false",
-        SECRET_KEY="benchmark-secret-key-" + "x" * 40,
-        SECURE_SSL_REDIRECT="false",
-        SECURE_COOKIES="false",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        SITE_URL="https://raves.test",
-        DATABASE_URL=options.database_url,
-        REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
-        EMAIL_URL=f"smtp://127.0.0.1:{sink.port}",
-        RAVES_VAR_DIR=str(workdir / "var"),
-        PYTHONUNBUFFERED="1",
-        LOG_LEVEL="WARNING",
         # One client address posts the whole campaign and answers: the limits are not under test.
         API_THROTTLE_RATE="1000000/min",
         TOKEN_LINK_LIMIT="1000000/min",

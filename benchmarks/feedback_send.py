@@ -193,6 +193,27 @@ def cpu_by_role(processes: Processes, sink: Sink, database_url: str) -> dict[str
     return totals
 
 
+def production_env(database_url: str, workdir: Path, *, redis_port: int, smtp_port: int) -> dict[str, str]:
+    """The environment of the web server and the worker: production settings on our own services."""
+    env = {name: value for name, value in os.environ.items() if name not in INHERITED_SETTINGS}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.base",
+        DEBUG="false",
+        SECRET_KEY="benchmark-secret-key-" + "x" * 40,
+        SECURE_SSL_REDIRECT="false",
+        SECURE_COOKIES="false",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SITE_URL="https://raves.test",
+        DATABASE_URL=database_url,
+        REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
+        EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
+        RAVES_VAR_DIR=str(workdir / "var"),
+        PYTHONUNBUFFERED="1",
+        LOG_LEVEL="WARNING",
+    )
+    return env
+
+
 def run(command: list[str], env: dict[str, str]) -> str:
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     if done.returncode:
@@ -361,22 +382,7 @@ def benchmark(options, workdir: Path, processes: Processes, sink: Sink) -> dict:
     run_id = uuid.uuid4().hex[:8]
     redis_port, web_port = free_port(), free_port()
     ensure_database(options.database_url)
-    env = {name: value for name, value in os.environ.items() if name not in INHERITED_SETTINGS}
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.base",
-        DEBUG="false",
-        SECRET_KEY="benchmark-secret-key-" + "x" * 40,
-        SECURE_SSL_REDIRECT="false",
-        SECURE_COOKIES="false",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        SITE_URL="https://raves.test",
-        DATABASE_URL=options.database_url,
-        REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
-        EMAIL_URL=f"smtp://127.0.0.1:{sink.port}",
-        RAVES_VAR_DIR=str(workdir / "var"),
-        PYTHONUNBUFFERED="1",
-        LOG_LEVEL="WARNING",
-    )
+    env = production_env(options.database_url, workdir, redis_port=redis_port, smtp_port=sink.port)
     redis_command = ["redis-server", "--bind", "127.0.0.1", "--port", str(redis_port), "--dir", str(workdir)]
     processes.start("redis", redis_command + ["--save", "", "--appendonly", "no"], env)
     python = sys.executable

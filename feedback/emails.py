@@ -107,14 +107,19 @@ def idea_done_email(idea: Idea) -> EmailMultiAlternatives:
         "note": idea.note,
         "unsubscribe_url": unsubscribe_url(request),
     }
-    headers = {
-        **unsubscribe_headers(context["unsubscribe_url"]),
-        "Message-ID": message_id("idea-done", idea.pk),
-    }
+    return customer_email(template="idea-done", request=request, context=context, message_key=("idea-done", idea.pk))
+
+
+def customer_email(
+    *, template: str, request: FeedbackRequest, context: dict, message_key: tuple
+) -> EmailMultiAlternatives:
+    """An email to the customer of `request` about their answer: like every customer email it offers
+    the one-click way out of further invitations, has a stable Message-ID and replies go to the business."""
+    business = request.business
     return build_email(
-        template="idea-done",
+        template=template,
         context=context,
-        to=[feedback.customer.email],
-        headers=headers,
+        to=[request.customer.email],
+        headers={**unsubscribe_headers(unsubscribe_url(request)), "Message-ID": message_id(*message_key)},
         reply_to=[business.email] if business.email else None,
     )

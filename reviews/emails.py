@@ -6,9 +6,10 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.mail import EmailMultiAlternatives
 
-from config.emails import build_email, message_id, unsubscribe_headers
+from config.emails import build_email, message_id
 from config.links import absolute_reverse
-from feedback.links import feedback_link_token, feedback_url, unsubscribe_url
+from feedback.emails import customer_email
+from feedback.links import feedback_link_token, feedback_url
 from reviews.acknowledgement import case_acknowledgement
 from reviews.models import Case, CaseMessage, Congratulation
 from reviews.staff_links import staff_case_url
@@ -60,47 +61,30 @@ def case_escalated_email(case: Case, user: AbstractUser) -> EmailMultiAlternativ
 def case_follow_up_email(case: Case) -> EmailMultiAlternatives:
     """To the customer: we resolved your complaint — did we make it right? (re-rate, or write to us)"""
     feedback = case.feedback
-    business = case.business
     context = {
         **_case_context(case),
         "first_name": feedback.customer.first_name,
         "feedback_url": feedback_url(feedback.request),
         "conversation_url": conversation_url(case),
     }
-    headers = {
-        # Like every customer email, it offers the one-click way out of further invitations.
-        **unsubscribe_headers(unsubscribe_url(feedback.request)),
-        "Message-ID": message_id("case-follow-up", case.pk),
-    }
-    return build_email(
-        template="case-follow-up",
-        context=context,
-        to=[feedback.customer.email],
-        headers=headers,
-        reply_to=[business.email] if business.email else None,
+    return customer_email(
+        template="case-follow-up", request=feedback.request, context=context, message_key=("case-follow-up", case.pk)
     )
 
 
 def case_acknowledgement_email(case: Case) -> EmailMultiAlternatives:
     """To the customer, as the case opens: sorry, who will get back to them and by when."""
     feedback = case.feedback
-    business = case.business
     context = {
         **_case_context(case),
         "acknowledgement": case_acknowledgement(case),
         "feedback_url": feedback_url(feedback.request),
     }
-    headers = {
-        # Like every customer email, it offers the one-click way out of further invitations.
-        **unsubscribe_headers(unsubscribe_url(feedback.request)),
-        "Message-ID": message_id("case-acknowledgement", case.pk),
-    }
-    return build_email(
+    return customer_email(
         template="case-acknowledgement",
+        request=feedback.request,
         context=context,
-        to=[feedback.customer.email],
-        headers=headers,
-        reply_to=[business.email] if business.email else None,
+        message_key=("case-acknowledgement", case.pk),
     )
 
 

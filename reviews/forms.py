@@ -9,33 +9,28 @@ from reviews.services.cases import cause_required_message
 from reviews.services.conversation import BODY_MAX_LENGTH
 
 
-class CustomerReplyForm(forms.Form):
-    body = forms.CharField(
-        label="Your answer",
+def _body_field(label: str, required_message: str, rows: int = 5) -> forms.CharField:
+    """The text of one message in a case's conversation."""
+    return forms.CharField(
+        label=label,
         max_length=BODY_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": "Write your answer before sending it."},
+        widget=forms.Textarea(attrs={"rows": rows}),
+        error_messages={"required": required_message},
     )
+
+
+class CustomerReplyForm(forms.Form):
+    body = _body_field("Your answer", "Write your answer before sending it.")
 
 
 class StaffMessageForm(forms.Form):
     """Write to the customer (emailed to them)."""
 
-    body = forms.CharField(
-        label="Your message",
-        max_length=BODY_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": "Write the message (it cannot be empty)."},
-    )
+    body = _body_field("Your message", "Write the message (it cannot be empty).")
 
 
 class StaffCallForm(forms.Form):
-    body = forms.CharField(
-        label="What you talked about",
-        max_length=BODY_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Write down what you talked about on the call."},
-    )
+    body = _body_field("What you talked about", "Write down what you talked about on the call.", rows=3)
 
 
 class StaffResolveForm(forms.Form):
