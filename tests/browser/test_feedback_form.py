@@ -163,7 +163,8 @@ def test_a_keyboard_user_who_sends_no_rating_is_told_what_to_fix(phone_page, pag
         page.keyboard.press("Enter")
     assert navigation.value.status == 400
     # The summary takes focus (autofocus, no JavaScript), so the next Tab reaches its link.
-    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    # Chromium applies autofocus at its next rendering step, after the load event: wait for it.
+    page.wait_for_function("document.activeElement.classList.contains('error-summary')", timeout=5_000)
 
     summary = page.get_by_role("alert")
     expect(summary).to_be_visible()
