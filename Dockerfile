@@ -22,10 +22,11 @@ RUN pip install -r requirements.txt
 
 COPY . .
 
-# Static files are collected into the image and served by whitenoise. The settings refuse to load
-# without SECRET_KEY when DEBUG is false: a throwaway key is given to this one command only and is
-# not kept in the image.
+# Static files are collected into the image and served by whitenoise; the translations are compiled.
+# The settings refuse to load without SECRET_KEY when DEBUG is false: a throwaway key is given to
+# these commands only and is not kept in the image.
 RUN SECRET_KEY=build-only DEBUG=false python manage.py collectstatic --noinput \
+    && python scripts/compile_messages.py \
     && mkdir -p /app/var \
     && chown raves:raves /app/var
 

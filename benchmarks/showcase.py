@@ -1,6 +1,6 @@
 """Benchmark: the public page and the public JSON against a trivial view, on gunicorn, PostgreSQL and Redis.
 
-    .venv/bin/python benchmarks/showcase.py --database-url postgres://postgres@127.0.0.1:5432/helper_show
+    .venv/bin/python benchmarks/showcase.py --database-url postgres://postgres@127.0.0.1:5432/raves_bench_showcase
 
 It starts its own Redis (a free port) and gunicorn (`--no-control-socket`, 4 sync workers by
 default) on PostgreSQL with the product's settings, plus one trivial view that goes through the same
@@ -210,7 +210,7 @@ def timed_get(url: str) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/helper_show")
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/raves_bench_showcase")
     parser.add_argument("--reviews", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--worker-class", default="sync")

@@ -9,6 +9,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
@@ -32,10 +34,12 @@ class BusinessAdmin(BusinessScopedAdmin):
     prepopulated_fields = {"slug": ["name"]}
     fieldsets = [
         (None, {"fields": ["name", "slug", "logo_url", "timezone"]}),
+        ("Languages (emails and pages customers read)", {"fields": ["default_language", "languages"]}),
         (
             "Contact details (shown to customers and on the public page)",
             {"fields": ["phone", "email", "website", "address", "review_url"]},
         ),
+        ("Walk-in and phone customers (QR codes)", {"fields": ["flyer_line", "open_feedback_links"]}),
         (
             "Asking customers",
             {
@@ -64,6 +68,7 @@ class BusinessAdmin(BusinessScopedAdmin):
         ("Weekly wins email", {"fields": ["digest_weekday", "digest_hour"]}),
         ("Webhooks", {"fields": ["webhook_url"], "classes": ["collapse"], "description": WEBHOOK_SECRET_HELP}),
     ]
+    readonly_fields = ["open_feedback_links"]
     actions = ["rotate_webhook_secret"]
 
     def get_fieldsets(self, request: HttpRequest, obj=None):
@@ -78,6 +83,18 @@ class BusinessAdmin(BusinessScopedAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         readonly = super().get_readonly_fields(request, obj)
         return readonly if request.user.is_superuser else [*readonly, "daily_limit"]
+
+    @admin.display(description="Open feedback links")
+    def open_feedback_links(self, obj: Business | None) -> str:
+        if obj is None or obj.pk is None:
+            return "Available once the business is saved."
+        return format_html(
+            '<a href="{}?business__id__exact={}">QR codes, table cards and counter flyers</a> '
+            "of {} and of each staff member, for walk-in and phone customers.",
+            reverse("admin:feedback_openfeedbacklink_changelist"),
+            obj.pk,
+            obj,
+        )
 
     @admin.display(description="Daily invitation limit")
     def daily_limit(self, obj: Business | None) -> str:
@@ -139,7 +156,21 @@ class StaffMemberAdmin(BusinessScopedAdmin):
     list_display = ["name", "email", "business", "active", "wants_digest"]
     list_filter = ["active", "wants_digest", "business"]
     search_fields = ["name", "email"]
-    fields = ["business", "name", "email", "active", "wants_digest"]
+    fields = ["business", "name", "email", "active", "wants_digest", "open_feedback_link"]
+    readonly_fields = ["open_feedback_link"]
+
+    @admin.display(description="Open feedback link")
+    def open_feedback_link(self, obj: StaffMember | None) -> str:
+        if obj is None or obj.pk is None:
+            return "Available once the staff member is saved."
+        if not obj.active:
+            return "Switched off while this staff member is inactive."
+        return format_html(
+            '<a href="{}?staff__id__exact={}">QR code, table card and counter flyer</a> for customers {} served.',
+            reverse("admin:feedback_openfeedbacklink_changelist"),
+            obj.pk,
+            obj,
+        )
 
 
 @admin.register(Customer)

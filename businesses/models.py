@@ -10,12 +10,14 @@ import secrets
 import string
 import zoneinfo
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
-from django.utils.text import slugify
+from django.utils.text import capfirst, slugify
+from django.utils.translation import gettext_noop
 from rest_framework_api_key.models import AbstractAPIKey, APIKeyManager
 
 
@@ -38,7 +40,8 @@ DEFAULT_CASE_CAUSES: list[tuple[str, str]] = [
 # The words an owner may use in the acknowledgement sent to an unhappy customer, and the default
 # wording (used when the business has written none).
 ACKNOWLEDGEMENT_PLACEHOLDERS = frozenset({"customer_first_name", "business", "who", "deadline"})
-DEFAULT_ACKNOWLEDGEMENT_TEMPLATE = (
+# Marked for translation: a customer reads it in their own language (reviews/acknowledgement.py).
+DEFAULT_ACKNOWLEDGEMENT_TEMPLATE = gettext_noop(
     "We're sorry your visit fell short, {customer_first_name}. Thank you for telling us: "
     "{who} will get back to you by {deadline}."
 )
@@ -68,6 +71,34 @@ def validate_acknowledgement_template(value: str) -> None:
         raise ValidationError(f"Unknown placeholder {named}: use only {allowed}.")
     if any(spec or conversion for _, spec, conversion in fields):
         raise ValidationError(f"Write placeholders plainly, with nothing after the name: {allowed}.")
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """The languages of this install (settings.LANGUAGES), as (code, name)."""
+    return list(settings.LANGUAGES)
+
+
+def installed_language_codes() -> list[str]:
+    return [code for code, _ in settings.LANGUAGES]
+
+
+def validate_language_codes(value: object) -> None:
+    codes = installed_language_codes()
+    if not isinstance(value, list) or any(code not in codes for code in value):
+        raise ValidationError(f"Choose among the languages of this install: {', '.join(codes)}.")
+
+
+class LanguagesField(models.JSONField):
+    """A list of language codes, edited as one checkbox per language of the install."""
+
+    def formfield(self, **kwargs):
+        return forms.MultipleChoiceField(
+            choices=language_choices,
+            required=not self.blank,
+            widget=forms.CheckboxSelectMultiple,
+            label=capfirst(self.verbose_name),
+            help_text=self.help_text,
+        )
 
 
 class Weekday(models.IntegerChoices):
@@ -103,6 +134,27 @@ class Business(models.Model):
         "public review profile",
         blank=True,
         help_text="Your profile on a review site (e.g. Google); offered to every customer who answers.",
+    )
+    flyer_line = models.CharField(
+        "line on the flyers",
+        max_length=160,
+        blank=True,
+        help_text="A line in your own voice, printed on the QR table cards and counter flyers.",
+    )
+
+    # Languages the customers are asked in (emails and pages).
+    default_language = models.CharField(
+        max_length=10,
+        choices=language_choices,
+        default="en",
+        help_text="Customers are asked in this language unless their request names another.",
+    )
+    languages = LanguagesField(
+        "languages offered",
+        default=list,
+        blank=True,
+        validators=[validate_language_codes],
+        help_text="The languages customers may choose between. None ticked: every language of this install.",
     )
 
     # Asking
@@ -205,7 +257,24 @@ class Business(models.Model):
                 choices[cause_slug(label)] = label
         return list(choices.items()) or list(DEFAULT_CASE_CAUSES)
 
+    def offered_languages(self) -> list[str]:
+        """The codes of the languages customers may be asked in: the business's own list, else all."""
+        installed = installed_language_codes()
+        return [code for code in self.languages or installed if code in installed]
+
+    def customer_language(self, preferred: str = "") -> str:
+        """`preferred` when this business offers it, else its default language (else the install's)."""
+        offered = self.offered_languages()
+        for code in (preferred, self.default_language):
+            if code and code in offered:
+                return code
+        return offered[0] if offered else settings.LANGUAGE_CODE
+
     def clean(self) -> None:
+        if self.languages and self.default_language not in self.languages:
+            raise ValidationError(
+                {"default_language": "The default language must be one of the languages offered (or tick none)."}
+            )
         if self.webhook_url and not self.webhook_secret:
             self.webhook_secret = secrets.token_hex(32)
 

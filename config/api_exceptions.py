@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
 from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.settings import api_settings
@@ -36,4 +37,12 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """Django's 404 for a URL no route matches: JSON under /api/, the friendly page everywhere else."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found: no endpoint or object at this address."}, status=404)
-    return defaults.page_not_found(request, exception)
+    # Mostly a customer with a mistyped or cut link: the page speaks their browser's language.
+    with translation.override(translation.get_language_from_request(request)):
+        return defaults.page_not_found(request, exception)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 400 page (a form post too large or malformed), in the browser's language."""
+    with translation.override(translation.get_language_from_request(request)):
+        return defaults.bad_request(request, exception)

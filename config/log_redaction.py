@@ -16,8 +16,10 @@ from gunicorn.glogging import Logger as GunicornLogger
 
 REDACTED = "[redacted]"
 
-# Every URL that carries a token in its path: feedback/urls.py, insights/urls.py (signed digest links).
-TOKEN_PATH = re.compile(r"(/(?:f|u|digest/unsubscribe)/)[^/\s?#\"'<>]+")
+# Every URL that carries a token in its path: feedback/urls.py, reviews/urls.py (a staff member's
+# case link; not the admin's /admin/reviews/case/<id>/), insights/urls.py (signed digest, scorecard
+# and meeting sheet links).
+TOKEN_PATH = re.compile(r"(/(?:f|u|(?<!reviews/)case|scorecard|digest/unsubscribe|meeting-sheet)/)[^/\s?#\"'<>]+")
 # scheme://user:password@host — the user part alone may be a secret too (HTTP basic auth webhooks).
 URL_CREDENTIALS = re.compile(r"\b([a-z][a-z0-9+.-]*://)[^/\s@\"'<>]+@", re.IGNORECASE)
 # The request headers and environ keys that carry a secret whatever their value looks like.

@@ -29,3 +29,4 @@ urlpatterns = [
 
 # A path under /api/ that names no endpoint (`/api/v1/cases/0.5/`) answers JSON like every API error.
 handler404 = "config.api_exceptions.not_found"
+handler400 = "config.api_exceptions.bad_request"

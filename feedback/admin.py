@@ -22,6 +22,7 @@ from django.utils.text import Truncator
 from businesses.admin_scoping import BusinessScopedAdmin, ReadOnlyInline, scope_queryset
 from businesses.models import Business
 from config.csv_safe import write_csv
+from feedback import admin_open_links  # noqa: F401 — the open feedback links (QR codes, flyers)
 from feedback.admin_forms import CustomerCsvUploadForm, FeedbackRequestAddForm
 from feedback.models import BusinessIdeaSettings, CustomerImport, Feedback, FeedbackRequest, FeedbackRequestEvent, Idea
 from feedback.services.csv_import import (
@@ -81,14 +82,36 @@ class FeedbackRequestAdmin(ReadOnlyRecordMixin, BusinessScopedAdmin):
         "internal",
         "business",
     ]
-    list_filter = ["status", "suppression_reason", "internal", ("staff", admin.RelatedOnlyFieldListFilter), "business"]
+    list_filter = [
+        "status",
+        "channel",
+        "suppression_reason",
+        "internal",
+        ("staff", admin.RelatedOnlyFieldListFilter),
+        "business",
+    ]
     list_select_related = ["customer", "staff", "business"]
     search_fields = ["customer__email", "customer__name", "reference"]
     date_hierarchy = "created_at"
     actions = ["export_csv", "send_again"]
     inlines = [FeedbackRequestEventInline]
     fieldsets = [
-        (None, {"fields": ["business", "customer", "staff", "interaction_at", "reference", "internal"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "business",
+                    "channel",
+                    "customer",
+                    "respondent_name",
+                    "staff",
+                    "interaction_at",
+                    "reference",
+                    "internal",
+                    "team",
+                ]
+            },
+        ),
         ("Status", {"fields": ["status", "suppression_reason", "answer"]}),
         (
             "Steps",
@@ -116,7 +139,7 @@ class FeedbackRequestAdmin(ReadOnlyRecordMixin, BusinessScopedAdmin):
 
     @admin.display(description="customer email", ordering="customer__email")
     def customer_email(self, obj: FeedbackRequest) -> str:
-        return obj.customer.email
+        return obj.contact.email or "— (open link, no email)"
 
     @admin.display(description="answer")
     def answer(self, obj: FeedbackRequest) -> str:
@@ -212,6 +235,7 @@ class FeedbackRequestAdmin(ReadOnlyRecordMixin, BusinessScopedAdmin):
             "interaction_at",
             "reference",
             "internal",
+            "team",
             "status",
             "suppression_reason",
             "created_at",
@@ -223,13 +247,14 @@ class FeedbackRequestAdmin(ReadOnlyRecordMixin, BusinessScopedAdmin):
         ]
         rows = (
             [
-                r.customer.name,
-                r.customer.email,
-                r.customer.external_id,
+                r.contact.name,
+                r.contact.email,
+                r.contact.external_id,
                 r.staff.email if r.staff else "",
                 r.interaction_at,
                 r.reference,
                 r.internal,
+                r.team,
                 r.status,
                 r.suppression_reason,
                 r.created_at,
@@ -349,17 +374,25 @@ class FeedbackAdmin(ReadOnlyRecordMixin, BusinessScopedAdmin):
         "staff",
         "consent_to_publish",
         "display_name",
+        "verified",
         "internal",
         "submitted_at",
         "business",
     ]
-    list_filter = ["rating", ("staff", admin.RelatedOnlyFieldListFilter), "internal", "consent_to_publish", "business"]
+    list_filter = [
+        "rating",
+        ("staff", admin.RelatedOnlyFieldListFilter),
+        "verified",
+        "internal",
+        "consent_to_publish",
+        "business",
+    ]
     list_select_related = ["staff", "business"]
     search_fields = ["comment", "improvement", "display_name", "customer__email"]
     date_hierarchy = "submitted_at"
     actions = ["export_csv"]
     fieldsets = [
-        (None, {"fields": ["business", "request", "customer", "staff", "internal"]}),
+        (None, {"fields": ["business", "request", "customer", "staff", "verified", "internal"]}),
         ("The answer", {"fields": ["rating", "comment", "improvement", "recommend_score"]}),
         (
             "Consent to publish",
@@ -389,6 +422,7 @@ class FeedbackAdmin(ReadOnlyRecordMixin, BusinessScopedAdmin):
             "consent_at",
             "display_name",
             "internal",
+            "team",
             "customer_name",
             "customer_email",
             "reference",
@@ -407,8 +441,9 @@ class FeedbackAdmin(ReadOnlyRecordMixin, BusinessScopedAdmin):
                 f.consent_at,
                 f.display_name,
                 f.internal,
-                f.customer.name,
-                f.customer.email,
+                f.request.team,
+                f.contact.name,
+                f.contact.email,
                 f.request.reference,
                 f.business.slug,
             ]
@@ -425,7 +460,7 @@ class IdeaAdmin(BusinessScopedAdmin):
     list_display_links = ["idea_words"]
     list_editable = ["state", "note"]
     list_filter = ["state", "business"]
-    list_select_related = ["feedback__customer", "business"]
+    list_select_related = ["feedback__customer", "feedback__request", "business"]
     search_fields = ["feedback__improvement", "note"]
     date_hierarchy = "created_at"
     fields = ["idea_words", "customer_first_name", "business", "state", "note", "state_changed_at", "told_customer_at"]
@@ -462,7 +497,7 @@ class IdeaAdmin(BusinessScopedAdmin):
 
     @admin.display(description="customer")
     def customer_first_name(self, obj: Idea) -> str:
-        return obj.feedback.customer.first_name or "—"
+        return obj.feedback.contact.first_name or "—"
 
 
 @admin.register(BusinessIdeaSettings)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from businesses.models import Business, StaffMember
 from feedback.services.csv_import import COLUMNS, CsvFileError, ParsedCsv, parse_customers_csv, read_csv_text
-from feedback.services.requests import RequestInput
+from feedback.services.requests import TEAM_MAX_LENGTH, RequestInput
 
 
 def _limit_business_choice(form: forms.Form, businesses: QuerySet[Business]) -> None:
@@ -48,6 +48,11 @@ class FeedbackRequestAddForm(forms.Form):
         help_text="Your id for the interaction (order, booking). A reference already used returns its request.",
     )
     internal = forms.BooleanField(required=False, help_text="One team serving another: never published.")
+    team = forms.CharField(
+        max_length=TEAM_MAX_LENGTH,
+        required=False,
+        help_text="For an internal request: the team that was served (e.g. Finance).",
+    )
 
     def __init__(self, *args, businesses: QuerySet[Business], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -63,6 +68,8 @@ class FeedbackRequestAddForm(forms.Form):
         business, staff = data.get("business"), data.get("staff")
         if business and staff and staff.business_id != business.pk:
             self.add_error("staff", f"{staff.name} does not work for {business.name}.")
+        if data.get("team") and not data.get("internal"):
+            self.add_error("team", "A team is only for internal requests: tick “Internal” or leave the team empty.")
         if business and data.get("interaction_at"):
             # The widget gives a time in the server's zone; the owner typed their business's time.
             typed = timezone.make_naive(data["interaction_at"])
@@ -81,6 +88,7 @@ class FeedbackRequestAddForm(forms.Form):
             interaction_at=data["interaction_at"],
             reference=data["reference"].strip(),
             internal=data["internal"],
+            team=data["team"],
         )
 
 
@@ -93,6 +101,7 @@ class CustomerCsvUploadForm(forms.Form):
         help_text=(
             f"A header row naming the columns (in any order): {', '.join(COLUMNS)}. Only name and email are "
             "required. Times as 2025-03-31 or 2025-03-31 14:30, in the business's time zone. "
+            "internal is yes or no (one team serving another); team names the team an internal row served. "
             "Up to 10,000 rows and 5 MB, saved as CSV UTF-8."
         ),
     )

@@ -27,6 +27,8 @@ COMMENTS = {
     2: ["Waited 20 minutes and the order was wrong."],
     1: ["Rude at the till and the table was dirty."],
 }
+WALK_INS = 6  # answers through the QR code on the counter
+WALK_IN_NAMES = ["Jo Park", "Sam Reid", "", "Priya N", "Luca Bianchi"]
 IDEAS = ["Oat milk without the surcharge, please.", "A loyalty card would be nice.", "Open a bit earlier on weekdays."]
 
 
@@ -56,7 +58,48 @@ def demo_feedback_load(*, business: Business, seed: int = 7) -> int:
                 now=now,
             )
             created += 1
+    for index in range(WALK_INS):
+        _demo_walk_in(
+            business, rng.choice(staff) if staff else None, reference=f"demo-walk-in-{index}", rng=rng, now=now
+        )
+        created += 1
     return created
+
+
+def _demo_walk_in(business, staff, *, reference, rng, now) -> None:
+    """An answer through the open link (the QR code on the counter): no customer record, not verified."""
+    salt = new_salt()
+    answered_at = now - timedelta(days=rng.uniform(0.5, WEEKS * 7))
+    name = rng.choice(WALK_IN_NAMES)
+    request = FeedbackRequest.objects.create(
+        business=business,
+        staff=staff,
+        interaction_at=answered_at,
+        reference=reference,
+        channel=FeedbackRequest.Channel.OPEN_LINK,
+        respondent_name=name,
+        token_salt=salt,
+        status=Status.RESPONDED,
+        sent_at=answered_at,
+        responded_at=answered_at,
+        **token_hashes(salt),
+    )
+    FeedbackRequest.objects.filter(pk=request.pk).update(created_at=answered_at)
+    rating = rng.choices([5, 4, 3], weights=[60, 30, 10])[0]
+    feedback = Feedback.objects.create(
+        request=request,
+        business=business,
+        staff=staff,
+        verified=False,
+        rating=rating,
+        comment=rng.choice(COMMENTS[rating]),
+        consent_to_publish=True,
+        consent_text=consent_text(business),
+        consent_at=answered_at,
+        display_name=display_name_for(name, "first_initial"),
+        editable_until=answered_at + timedelta(days=7),
+    )
+    Feedback.objects.filter(pk=feedback.pk).update(submitted_at=answered_at)
 
 
 def _demo_request(business, customer, staff, asked_at, *, reference, rng, now) -> None:
@@ -101,7 +144,7 @@ def _demo_request(business, customer, staff, asked_at, *, reference, rng, now) -
         consent_to_publish=consent,
         consent_text=consent_text(business) if consent else "",
         consent_at=request.responded_at if consent else None,
-        display_name=display_name_for(customer, "first_initial"),
+        display_name=display_name_for(customer.name, "first_initial"),
         editable_until=request.responded_at + timedelta(days=7),
     )
     Feedback.objects.filter(pk=feedback.pk).update(submitted_at=request.responded_at)

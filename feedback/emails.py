@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.core.mail import EmailMultiAlternatives
+from django.utils import dateformat, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from config.emails import EmailMerge, build_email, email_from_content, message_id, render_email, unsubscribe_headers
 from config.links import absolute_reverse
@@ -17,7 +21,7 @@ if TYPE_CHECKING:
     from businesses.models import Business
     from feedback.models import Idea
 
-STARS = [(5, "Excellent"), (4, "Good"), (3, "Okay"), (2, "Poor"), (1, "Very poor")]
+STARS = [(5, _("Excellent")), (4, _("Good")), (3, _("Okay")), (2, _("Poor")), (1, _("Very poor"))]
 
 
 def invitation_merge(*, reminder: bool = False) -> EmailMerge:
@@ -31,11 +35,21 @@ def invitation_email(
     """The invitation (or its one reminder): one question, five one-click star links, unsubscribe.
 
     Batches pass one `invitation_merge()` for all their requests: the templates then render once
-    per business and staff member instead of once per customer.
+    per business, staff member and language instead of once per customer. It is written in the
+    request's language (else the business's default).
     """
+    language = request.customer_language
+    with translation.override(language):
+        return _invitation_email(request, reminder=reminder, merge=merge, language=language)
+
+
+def _invitation_email(
+    request: FeedbackRequest, *, reminder: bool, merge: EmailMerge | None, language: str
+) -> EmailMultiAlternatives:
     business, staff = request.business, request.staff
     personal = {
         "first_name": request.customer.first_name,
+        "visit_date": date_for_people(request.interaction_at, business),
         "feedback_url": feedback_url(request),
         "unsubscribe_url": unsubscribe_url(request),
     }
@@ -46,6 +60,7 @@ def invitation_email(
             "staff": staff,
             "reminder": reminder,
             "first_name": values["first_name"],
+            "visit_date": values["visit_date"],
             "feedback_url": values["feedback_url"],
             "star_links": [(rating, label, star_url(values["feedback_url"], rating)) for rating, label in STARS],
             "unsubscribe_url": values["unsubscribe_url"],
@@ -54,7 +69,9 @@ def invitation_email(
     if merge is None:
         content = render_email(_template(reminder), context(personal))
     else:
-        content = merge.render(shared_key=(business.pk, staff and staff.pk), context=context, personal=personal)
+        content = merge.render(
+            shared_key=(business.pk, staff and staff.pk, language), context=context, personal=personal
+        )
     headers = {
         **unsubscribe_headers(personal["unsubscribe_url"]),
         "Message-ID": message_id("feedback-request", request.pk, "reminder" if reminder else "invitation"),
@@ -68,6 +85,12 @@ def invitation_email(
     # Echoed back by email providers' tracking webhooks (django-anymail), to find the request.
     message.metadata = {"feedback_request_id": str(request.pk)}
     return message
+
+
+def date_for_people(moment: datetime, business: Business) -> str:
+    """ "6 December 2026" (in German "6. Dezember 2026") in the business's time zone and the active language."""
+    local = moment.astimezone(zoneinfo.ZoneInfo(business.timezone))
+    return dateformat.format(local, gettext("j F Y"))
 
 
 def _template(reminder: bool) -> str:
@@ -102,7 +125,7 @@ def idea_done_email(idea: Idea) -> EmailMultiAlternatives:
     request = feedback.request
     context = {
         "business": business,
-        "first_name": feedback.customer.first_name,
+        "first_name": feedback.contact.first_name,
         "idea": feedback.improvement,
         "note": idea.note,
         "unsubscribe_url": unsubscribe_url(request),
@@ -114,12 +137,14 @@ def customer_email(
     *, template: str, request: FeedbackRequest, context: dict, message_key: tuple
 ) -> EmailMultiAlternatives:
     """An email to the customer of `request` about their answer: like every customer email it offers
-    the one-click way out of further invitations, has a stable Message-ID and replies go to the business."""
+    the one-click way out of further invitations, has a stable Message-ID, replies go to the business,
+    and it is written in the request's language (else the business's default)."""
     business = request.business
-    return build_email(
-        template=template,
-        context=context,
-        to=[request.customer.email],
-        headers={**unsubscribe_headers(unsubscribe_url(request)), "Message-ID": message_id(*message_key)},
-        reply_to=[business.email] if business.email else None,
-    )
+    with translation.override(request.customer_language):
+        return build_email(
+            template=template,
+            context=context,
+            to=[request.customer.email],
+            headers={**unsubscribe_headers(unsubscribe_url(request)), "Message-ID": message_id(*message_key)},
+            reply_to=[business.email] if business.email else None,
+        )

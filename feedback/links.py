@@ -9,7 +9,7 @@ from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf
 
 from config.links import absolute_reverse
-from feedback.models import FeedbackRequest
+from feedback.models import FeedbackRequest, OpenFeedbackLink
 from feedback.tokens import Purpose, make_token, request_token
 
 # Stands for the token while a link's shape is resolved; tokens are URL-safe base64, never this.
@@ -57,3 +57,8 @@ def _resolution() -> tuple[str, str, object]:
 def _around_token(viewname: str, *resolution: object) -> tuple[str, str]:
     before, _, after = absolute_reverse(viewname, token=_TOKEN_MARKER).rpartition(_TOKEN_MARKER)
     return before, after
+
+
+def open_feedback_url(link: OpenFeedbackLink) -> str:
+    """The open feedback link a QR code carries: anyone holding it may answer (not verified)."""
+    return absolute_reverse("feedback:open", key=link.key)

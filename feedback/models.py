@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from businesses.models import Business, Customer, StaffMember
+from businesses.models import Business, Customer, StaffMember, language_choices
 
 
 class FeedbackRequestQuerySet(models.QuerySet):
@@ -37,6 +39,10 @@ class FeedbackRequest(models.Model):
         FAILED = "failed", "Failed"
         EXPIRED = "expired", "Expired"
 
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Emailed invitation"
+        OPEN_LINK = "open_link", "Open link (walk-in, QR code)"
+
     class SuppressionReason(models.TextChoices):
         OPTED_OUT = "opted_out", "The customer opted out"
         BOUNCED = "bounced", "The customer's address bounced"
@@ -46,7 +52,10 @@ class FeedbackRequest(models.Model):
     # (customer, created_at) indexes below serve those lookups. Every index is rewritten each time a
     # request changes status, which happens several times per request.
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="feedback_requests", db_index=False)
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="feedback_requests", db_index=False)
+    # None only for an answer given through an open link without an email address.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, null=True, blank=True, related_name="feedback_requests", db_index=False
+    )
     staff = models.ForeignKey(
         StaffMember,
         on_delete=models.SET_NULL,
@@ -60,6 +69,16 @@ class FeedbackRequest(models.Model):
         max_length=100, blank=True, help_text="Your id for the interaction (order, booking). Asked once per reference."
     )
     internal = models.BooleanField(default=False, help_text="One team serving another: never published.")
+    team = models.CharField(
+        max_length=100, blank=True, help_text="For internal requests: the team that was served (e.g. Finance)."
+    )
+    # An emailed invitation proves the customer was served (a verified customer); an answer through
+    # an open link (a QR code on the counter) does not. Such a request is created answered.
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    # The name given with an open-link answer (shown as "Maya L." when they agree to be named).
+    respondent_name = models.CharField(max_length=200, blank=True)
+    # The language of the emails and pages the customer reads; blank: the business's default.
+    language = models.CharField(max_length=10, blank=True, choices=language_choices)
 
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     suppression_reason = models.CharField(max_length=20, choices=SuppressionReason.choices, blank=True)
@@ -132,13 +151,42 @@ class FeedbackRequest(models.Model):
             ),
             models.Index(fields=["customer", "created_at"], name="feedbackrequest_customer"),
             models.Index(fields=["business", "created_at"], name="feedbackrequest_business"),
-            # The metrics' cohort (insights.metrics): one business's requests sent in a period. Staff and
-            # id ride along so PostgreSQL reads the cohort from the index alone (benchmarks/insights.py).
-            models.Index(fields=["business", "internal", "sent_at", "staff", "id"], name="feedbackrequest_cohort"),
+            # The metrics' cohort (insights.metrics): one business's requests sent in a period. Staff, id
+            # and channel ride along so PostgreSQL reads the cohort from the index alone (benchmarks/insights.py).
+            models.Index(
+                fields=["business", "internal", "sent_at", "staff", "id", "channel"], name="feedbackrequest_cohort"
+            ),
         ]
 
     def __str__(self) -> str:
+        if self.channel == self.Channel.OPEN_LINK:
+            return f"Open-link answer #{self.pk}"
         return f"Request #{self.pk} to {self.customer.email}"
+
+    @property
+    def contact(self) -> Customer:
+        """The customer, or for an open-link answer without an email address an unsaved stand-in
+        with the name given and no address (see Feedback.contact)."""
+        if self.customer_id is not None:
+            return self.customer
+        return Customer(business_id=self.business_id, name=self.respondent_name, email="")
+
+    @property
+    def answering_name(self) -> str:
+        """The name the answer is signed with: the one given with an open-link answer, else the customer's."""
+        if self.channel == self.Channel.OPEN_LINK:
+            return self.respondent_name
+        return self.customer.name if self.customer else ""
+
+    @property
+    def customer_language(self) -> str:
+        """The language the customer is written to: the request's own, else the business's default."""
+        return self.business.customer_language(self.language)
+
+    @property
+    def verified(self) -> bool:
+        """Whether the answer came from an emailed invitation (a customer the business really served)."""
+        return self.channel == self.Channel.EMAIL
 
 
 class FeedbackRequestEvent(models.Model):
@@ -170,7 +218,8 @@ class Feedback(models.Model):
 
     request = models.OneToOneField(FeedbackRequest, on_delete=models.CASCADE, related_name="feedback")
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="feedback")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="feedback")
+    # None only for an answer given through an open link without an email address.
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, null=True, blank=True, related_name="feedback")
     staff = models.ForeignKey(
         StaffMember,
         on_delete=models.SET_NULL,
@@ -180,6 +229,9 @@ class Feedback(models.Model):
         verbose_name="who helped",
     )
     internal = models.BooleanField(default=False)
+    # Copied from the request, like `internal`: an answer to an emailed invitation is a verified
+    # customer's; one through an open link (a QR code) is not. The public summary counts both.
+    verified = models.BooleanField("verified customer", default=True)
 
     rating = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
     comment = models.TextField(blank=True, validators=[MaxLengthValidator(5000)])
@@ -215,6 +267,15 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rating}★ from {self.display_name or 'a customer'}"
+
+    @property
+    def contact(self) -> Customer:
+        """Who answered, for reading and for checks: the customer, or for an open-link answer given
+        without an email address an unsaved stand-in with the name they gave and no address (never
+        emailable: every path that emails a customer checks for an address)."""
+        if self.customer_id is not None:
+            return self.customer
+        return Customer(business_id=self.business_id, name=self.request.respondent_name, email="")
 
 
 class ProcessedWebhookEvent(models.Model):
@@ -339,3 +400,37 @@ class BusinessIdeaSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Idea settings of {self.business}"
+
+
+def new_open_link_key() -> str:
+    return secrets.token_urlsafe(9)  # 12 characters, 72 random bits
+
+
+class OpenFeedbackLink(models.Model):
+    """The open feedback link of a business, or of one staff member: printed as a QR code.
+
+    Anyone holding it may answer (walk-in and phone customers), so its answers are not verified.
+    The key is random rather than the business's slug, so an abused flyer can be replaced by a
+    new key without renaming the business (`open_feedback_link_renew`).
+    """
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="open_feedback_links")
+    staff = models.ForeignKey(
+        StaffMember, on_delete=models.CASCADE, null=True, blank=True, related_name="open_feedback_links"
+    )
+    key = models.CharField(max_length=32, default=new_open_link_key, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key"], name="openfeedbacklink_key"),
+            models.UniqueConstraint(
+                fields=["business"], condition=Q(staff__isnull=True), name="openfeedbacklink_one_per_business"
+            ),
+            models.UniqueConstraint(
+                fields=["staff"], condition=Q(staff__isnull=False), name="openfeedbacklink_one_per_staff"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Open feedback link of {self.staff or self.business}"

@@ -23,4 +23,8 @@ def feedback_request_by_token(*, token: str, purpose: Purpose) -> FeedbackReques
 
 
 def feedback_request_list(*, business: Business) -> QuerySet[FeedbackRequest]:
-    return FeedbackRequest.objects.filter(business=business).select_related("customer", "staff")
+    """The business's invitations (answers through open links are not invitations, and have no customer to show)."""
+    # The business rides along: each request shows its language, which falls back on the business's.
+    return FeedbackRequest.objects.filter(business=business, channel=FeedbackRequest.Channel.EMAIL).select_related(
+        "business", "customer", "staff"
+    )

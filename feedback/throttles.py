@@ -45,6 +45,14 @@ def token_limit_response(request: HttpRequest, token: str, *, known: bool) -> Ht
     return response
 
 
+def open_link_wait(request: HttpRequest, link) -> int | None:
+    """Count one answer sent through an open link from this address: the seconds to wait when it
+    is one too many (OPEN_FEEDBACK_LIMIT), else None. Generous enough for a shop's guest Wi-Fi,
+    where many customers share one address."""
+    address = client_address(request) or "unknown"
+    return _over_limit(f"open:{link.pk}:{address}", settings.OPEN_FEEDBACK_LIMIT)
+
+
 def _over_limit(counter: str, rate: str) -> int | None:
     """Seconds until the counter's window ends when this hit is over the rate, else None."""
     limit, window = parse_rate(rate)

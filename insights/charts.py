@@ -21,12 +21,14 @@ FONT_SIZE = 14
 MAX_LABELS = 6
 LINE_COLOUR, BAR_COLOUR, TEXT_COLOUR, GRID_COLOUR = "#1d4ed8", "#d97706", "#475569", "#e2e8f0"
 PLOT_W, PLOT_H = WIDTH - PAD_LEFT - PAD_RIGHT, HEIGHT - PAD_TOP - PAD_BOTTOM
+PARTIAL = "(week so far)"
 
 
 @dataclass(frozen=True)
 class Point:
     label: str
     value: float | None
+    partial: bool = False  # a week not over yet: drawn apart (hollow dot, pale bar), never joined to the line
 
 
 @dataclass(frozen=True)
@@ -43,12 +45,15 @@ class _Scale:
 def line_chart(
     points: list[Point], *, maximum: float, title: str, unit: str = "", minimum: float = 0, ticks: int = 4
 ) -> SafeString:
-    """A line over weeks from `minimum` to `maximum`; weeks without a value leave a gap."""
+    """A line over weeks from `minimum` to `maximum`; weeks without a value leave a gap, and a
+    partial week (not over yet) is a hollow dot of its own, off the line."""
     scale = _Scale([minimum + (maximum - minimum) * n / ticks for n in range(ticks + 1)], unit)
-    segments, current = [], []
+    segments, current, apart = [], [], []
     for index, point in enumerate(points):
-        if point.value is None:
+        if point.value is None or point.partial:
             segments, current = segments + ([current] if current else []), []
+            if point.value is not None:
+                apart.append((_x(index, len(points)), scale.y(point.value), point))
         else:
             current.append((_x(index, len(points)), scale.y(point.value), point))
     segments += [current] if current else []
@@ -61,6 +66,10 @@ def line_chart(
             for x, y, point in segment
         )
         for segment in segments
+    ) + "".join(
+        f'<circle class="dot partial" cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#ffffff" stroke="{LINE_COLOUR}" '
+        f'stroke-width="2"><title>{escape(point.label)}: {_exact(point.value)}{escape(unit)} {PARTIAL}</title></circle>'
+        for x, y, point in apart
     )
     return _frame(points, scale, title, body or _no_data())
 
@@ -75,10 +84,13 @@ def bar_chart(points: list[Point], *, title: str, show_values: bool = False) -> 
     for index, point in enumerate(points):
         value = point.value or 0
         top, x = scale.y(value), _x(index, len(points))
+        pale, note = (
+            (' class="bar partial" fill-opacity="0.4"', f" {PARTIAL}") if point.partial else (' class="bar"', "")
+        )
         bars.append(
-            f'<rect class="bar" x="{x - slot * 0.35:.1f}" y="{top:.1f}" width="{slot * 0.7:.1f}" '
+            f'<rect{pale} x="{x - slot * 0.35:.1f}" y="{top:.1f}" width="{slot * 0.7:.1f}" '
             f'height="{PAD_TOP + PLOT_H - top:.1f}" fill="{BAR_COLOUR}" rx="2">'
-            f"<title>{escape(point.label)}: {_exact(value)}</title></rect>"
+            f"<title>{escape(point.label)}: {_exact(value)}{note}</title></rect>"
         )
         if show_values:
             bars.append(_text(x, max(FONT_SIZE, top - 5), _number(value), "middle", "value"))

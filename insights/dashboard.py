@@ -47,6 +47,7 @@ class Dashboard:
     until: date
     figures: metrics.Figures
     internal: metrics.Figures
+    teams: list[dict]  # the internal figures per team served
     complaints: dict
     causes: list[dict]
     open_cases: int
@@ -54,16 +55,26 @@ class Dashboard:
     staff: list[dict]
     weeks: list[dict]
     failed_deliveries: FailedDeliveries
+    today: date  # in the business's time zone: the week that holds it is not over yet
+
+    def is_partial(self, week: dict) -> bool:
+        """The week (Monday to Sunday) is still running: its figures are not final."""
+        return date.fromisoformat(week["week"]) + timedelta(days=6) >= self.today
 
     @property
     def charts(self) -> dict:
         labels = [date.fromisoformat(week["week"]).strftime("%-d %b") for week in self.weeks]
         series = {
-            key: [Point(label, week[key]) for label, week in zip(labels, self.weeks, strict=True)]
+            key: [
+                Point(label, week[key], partial=self.is_partial(week))
+                for label, week in zip(labels, self.weeks, strict=True)
+            ]
             for key in ("average_rating", "response_rate", "requests_sent")
         }
+        # A week still running has invitations its customers have not had the time to answer: its
+        # rate would read as a fall (0 % on a Monday). It is left out of the line; the table shows it.
         rates = [
-            Point(point.label, None if point.value is None else round(100 * point.value, 1))
+            Point(point.label, None if point.value is None or point.partial else round(100 * point.value, 1))
             for point in series["response_rate"]
         ]
         distribution = [Point(f"{stars}★", self.figures.distribution[str(stars)]) for stars in range(1, 6)]
@@ -78,7 +89,15 @@ class Dashboard:
     @property
     def week_rows(self) -> list[dict]:
         """The weekly figures with each week's Monday as a date, for the table under the charts."""
-        return [{**week, "monday": date.fromisoformat(week["week"])} for week in self.weeks]
+        return [
+            {**week, "monday": date.fromisoformat(week["week"]), "partial": self.is_partial(week)}
+            for week in self.weeks
+        ]
+
+    @property
+    def partial_week(self) -> date | None:
+        """The Monday of the week still running, when the chart shows it."""
+        return next((row["monday"] for row in self.week_rows if row["partial"]), None)
 
     @property
     def first_response(self) -> str | None:
@@ -122,6 +141,7 @@ def dashboard_for(*, business: Business, since: date, until: date) -> Dashboard:
         until=until,
         figures=metrics.figures(business=business, start=start, end=end),
         internal=metrics.figures(business=business, start=start, end=end, internal=True),
+        teams=metrics.team_table(business=business, start=start, end=end),
         complaints=metrics.complaint_figures(business=business, start=start, end=end),
         causes=metrics.case_causes(
             business=business,
@@ -134,6 +154,7 @@ def dashboard_for(*, business: Business, since: date, until: date) -> Dashboard:
         staff=metrics.staff_table(business=business, start=start, end=end),
         weeks=metrics.weekly_series(business=business, weeks=WEEKS, until=until),
         failed_deliveries=failed_deliveries(business=business),
+        today=timezone.localdate(timezone=ZoneInfo(business.timezone)),
     )
 
 

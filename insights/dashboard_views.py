@@ -102,6 +102,7 @@ def feedback_csv(request: HttpRequest) -> HttpResponse:
         "display_name",
         "consent_to_publish",
         "internal",
+        "team",
         "reference",
     ]
     rows = (
@@ -112,11 +113,12 @@ def feedback_csv(request: HttpRequest) -> HttpResponse:
             a.improvement,
             a.recommend_score,
             a.staff.name if a.staff else "",
-            a.customer.name,
-            a.customer.email,
+            a.contact.name,
+            a.contact.email,
             a.display_name,
             a.consent_to_publish,
             a.internal,
+            a.request.team,
             a.request.reference,
         ]
         for a in answers.iterator(chunk_size=2000)

@@ -13,10 +13,12 @@ from django.core.mail import EmailMultiAlternatives
 
 from businesses.models import StaffMember
 from config.emails import build_email, message_id, unsubscribe_headers
+from insights.meeting_sheet_links import meeting_sheet_monday_for, meeting_sheet_url
 
 if TYPE_CHECKING:
     from insights.models import Kudos
     from insights.services.digest import Digest
+    from insights.services.scorecards import Scorecard, StaffFigures
 
 NO_FIGURE = "—"
 
@@ -28,8 +30,11 @@ class FigureRow:
     week_before: str
 
 
-def digest_email(digest: Digest, staff: StaffMember, *, unsubscribe_url: str) -> EmailMultiAlternatives:
-    """To a staff member: the week's wins at their business, with a one-click way to stop them."""
+def digest_email(
+    digest: Digest, staff: StaffMember, *, unsubscribe_url: str, scorecard_url: str = ""
+) -> EmailMultiAlternatives:
+    """To a staff member: the week's wins at their business, with a one-click way to stop them
+    and the link to their own scorecard."""
     business = digest.business
     context = {
         "digest": digest,
@@ -42,6 +47,10 @@ def digest_email(digest: Digest, staff: StaffMember, *, unsubscribe_url: str) ->
         "more_ideas": _more(digest.ideas),
         "top_cause_trend": change_label(digest.top_cause["change"]) if digest.top_cause else "",
         "unsubscribe_url": unsubscribe_url,
+        "scorecard_url": scorecard_url,
+        "meeting_sheet_url": meeting_sheet_url(
+            business=business, monday=meeting_sheet_monday_for(digest.week.last_day)
+        ),
     }
     return build_email(
         template="digest",
@@ -52,6 +61,52 @@ def digest_email(digest: Digest, staff: StaffMember, *, unsubscribe_url: str) ->
             **unsubscribe_headers(unsubscribe_url),
         },
     )
+
+
+def scorecard_email(scorecard: Scorecard, *, scorecard_url: str, unsubscribe_url: str) -> EmailMultiAlternatives:
+    """To a staff member: their own figures of the month just ended against their month before.
+
+    It goes with the weekly email, so the weekly email's one-click opt-out stops both.
+    """
+    staff, period = scorecard.staff, scorecard.period
+    context = {
+        "scorecard": scorecard,
+        "period": period,
+        "business": scorecard.business,
+        "staff": staff,
+        "first_name": first_name(staff.name),
+        "rows": scorecard_rows(scorecard.figures, scorecard.figures_before),
+        "scorecard_url": scorecard_url,
+        "unsubscribe_url": unsubscribe_url,
+    }
+    return build_email(
+        template="scorecard",
+        context=context,
+        to=[staff.email],
+        headers={
+            "Message-ID": message_id("scorecard", staff.pk, period.label),
+            **unsubscribe_headers(unsubscribe_url),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    label: str
+    this_month: str
+    month_before: str
+
+
+def scorecard_rows(this: StaffFigures, before: StaffFigures) -> list[MonthRow]:
+    """A scorecard's figures as the email and the page show them: this month, the month before."""
+    return [
+        MonthRow("Customers you served who were asked", str(this.requests), str(before.requests)),
+        MonthRow("Their answers", str(this.responses), str(before.responses)),
+        MonthRow("Average rating", stars(this.average_rating), stars(before.average_rating)),
+        MonthRow("4–5 star answers (CSAT)", percent(this.csat), percent(before.csat)),
+        MonthRow("Named as who helped", str(this.mentions), str(before.mentions)),
+        MonthRow("Complaints you turned around", str(this.saves), str(before.saves)),
+    ]
 
 
 def kudos_email(staff: StaffMember, kudos: Sequence[Kudos]) -> EmailMultiAlternatives:

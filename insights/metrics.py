@@ -1,9 +1,11 @@
 """The figures the dashboard, the metrics API and the weekly email share — computed in one place.
 
-Definitions (one cohort: the requests SENT in the period):
-- requests_sent: requests whose invitation went out in the period;
-- responses: those of them the customer answered (whenever they answered);
-- response_rate: responses / requests_sent (0–1);
+Definitions (one cohort: the requests SENT in the period; an answer through an open link, a QR
+code on the counter, is a request sent and answered at the moment it was given):
+- requests_sent: invitations emailed in the period;
+- responses: the answers of the cohort, to invitations (whenever they answered) and through open
+  links; open_link_responses: how many of them came through open links (not verified);
+- response_rate: the answered invitations / requests_sent (0–1): an open link invites nobody;
 - average_rating, csat (share of 4–5 stars, 0–1) and nps (promoters 9–10 minus detractors 0–6,
   in percent, −100–100) over those answers; nps only over answers that gave a score.
 A figure nobody's answer can define is None. Internal feedback (one team serving another) is
@@ -58,6 +60,7 @@ class Figures:
     average_rating: float | None
     csat: float | None
     nps: float | None
+    open_link_responses: int = 0
     distribution: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self, *, with_distribution: bool = False) -> dict:
@@ -93,10 +96,12 @@ def sent_requests(*, business: Business, start: datetime, end: datetime, interna
 def _aggregates() -> dict:
     """The counts every figure is made of, over `sent_requests` (one row per request)."""
     answered = Q(answer__isnull=False)
+    invited = Q(channel=FeedbackRequest.Channel.EMAIL)
     stars = {f"stars_{n}": Count("id", filter=answered & Q(answer__rating=n)) for n in range(1, 6)}
     return {
-        "sent": Count("id"),
+        "sent": Count("id", filter=invited),
         "responses": Count("id", filter=answered),
+        "invited_responses": Count("id", filter=answered & invited),
         "average": Avg("answer__rating"),
         "happy": Count("id", filter=answered & Q(answer__rating__gte=4)),
         "scored": Count("id", filter=Q(answer__recommend_score__isnull=False)),
@@ -117,10 +122,11 @@ def _figures_from(row: dict) -> Figures:
     return Figures(
         requests_sent=sent,
         responses=responses,
-        response_rate=round(responses / sent, 4) if sent else None,
+        response_rate=round(row["invited_responses"] / sent, 4) if sent else None,
         average_rating=round(row["average"], 2) if row["average"] is not None else None,
         csat=round(row["happy"] / responses, 4) if responses else None,
         nps=round(100 * (row["promoters"] - row["detractors"]) / scored, 1) if scored else None,
+        open_link_responses=responses - row["invited_responses"],
         distribution={str(n): row[f"stars_{n}"] for n in range(1, 6)},
     )
 
@@ -224,7 +230,7 @@ def staff_table(*, business: Business, start: datetime, end: datetime) -> list[d
         cohort.filter(staff__isnull=False)
         .values("staff_id", name=F("staff__name"))
         .annotate(
-            requests=Count("id"),
+            requests=Count("id", filter=Q(channel=FeedbackRequest.Channel.EMAIL)),
             responses=Count("id", filter=Q(answer__isnull=False)),
             average_rating=Avg("answer__rating"),
         )
@@ -268,3 +274,34 @@ def weekly_series(*, business: Business, weeks: int, until: date) -> list[dict]:
     }
     nobody = {key: 0 for key in aggregates} | {"average": None}
     return [{"week": monday.isoformat(), **_figures_from(rows.get(monday, nobody)).as_dict()} for monday in mondays]
+
+
+def team_table(*, business: Business, start: datetime, end: datetime) -> list[dict]:
+    """Per team served by internal requests sent in [start, end): requests, responses, average, CSAT.
+
+    Internal requests only, grouped by their `team` ("" for those that named none), in one query;
+    the teams with the most responses first. `requests` counts invitations, as `requests_sent` does.
+    """
+    answered = Q(answer__isnull=False)
+    rows = (
+        sent_requests(business=business, start=start, end=end, internal=True)
+        .values("team")
+        .annotate(
+            requests=Count("id", filter=Q(channel=FeedbackRequest.Channel.EMAIL)),
+            responses=Count("id", filter=answered),
+            average=Avg("answer__rating"),
+            happy=Count("id", filter=answered & Q(answer__rating__gte=4)),
+        )
+        .order_by()
+    )
+    teams = [
+        {
+            "team": row["team"],
+            "requests": row["requests"],
+            "responses": row["responses"],
+            "average_rating": round(row["average"], 2) if row["average"] is not None else None,
+            "csat": round(row["happy"] / row["responses"], 4) if row["responses"] else None,
+        }
+        for row in rows
+    ]
+    return sorted(teams, key=lambda row: (-row["responses"], row["team"] == "", row["team"].lower()))

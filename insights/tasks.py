@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from insights.services import digest, kudos
+from insights.services import digest, kudos, scorecards
 
 
 @shared_task(ignore_result=True)
@@ -17,3 +17,9 @@ def send_due_digests() -> int:
 def send_kudos() -> int:
     """Every 10 minutes: each named staff member's waiting kudos, in at most one email a day each."""
     return kudos.kudos_send_due()
+
+
+@shared_task(ignore_result=True)
+def send_due_scorecards() -> int:
+    """Every 15 minutes: from the 1st of the month, each staff member's own scorecard of the month just ended."""
+    return scorecards.scorecards_send_due()

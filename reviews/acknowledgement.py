@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django.utils import dateformat
+from django.utils.translation import gettext
+
 from businesses.models import DEFAULT_ACKNOWLEDGEMENT_TEMPLATE, Business
 
 if TYPE_CHECKING:
@@ -40,7 +43,7 @@ def case_acknowledgement(case: Case) -> Acknowledgement:
     apology = acknowledgement_render(
         template=business.acknowledgement_template,
         values={
-            "customer_first_name": case.feedback.customer.first_name,
+            "customer_first_name": case.feedback.contact.first_name,
             "business": business.name,
             "who": who,
             "deadline": deadline,
@@ -50,12 +53,13 @@ def case_acknowledgement(case: Case) -> Acknowledgement:
 
 
 def acknowledgement_render(*, template: str, values: dict[str, str]) -> str:
-    """Fill the owner's wording (or the default) with plain strings; the result is plain text."""
-    text = (template.strip() or DEFAULT_ACKNOWLEDGEMENT_TEMPLATE).format_map(values)
+    """Fill the owner's wording (or the default, in the active language) with plain strings; the result
+    is plain text."""
+    text = (template.strip() or gettext(DEFAULT_ACKNOWLEDGEMENT_TEMPLATE)).format_map(values)
     return _DANGLING_COMMA.sub("", text)
 
 
 def deadline_for_people(moment: datetime, business: Business) -> str:
-    """ "Tuesday 8 December, 14:30" in the business's time zone."""
+    """ "Tuesday 8 December, 14:30" in the business's time zone and the active language."""
     local = moment.astimezone(zoneinfo.ZoneInfo(business.timezone))
-    return f"{local:%A} {local.day} {local:%B}, {local:%H:%M}"
+    return dateformat.format(local, gettext("l j F, H:i"))

@@ -23,7 +23,7 @@ from django.utils.text import Truncator
 
 from businesses.admin_scoping import BusinessScopedAdmin, ReadOnlyInline
 from reviews.models import Case, CaseMessage, CaseNote, RatingChange
-from reviews.services.cases import case_follow_up_send, case_update
+from reviews.services.cases import case_follow_up_send, case_update, may_email
 from reviews.services.conversation import BODY_MAX_LENGTH, case_message_send, customer_emailable
 from reviews.services.staff_cases import case_staff_link_revoke, case_staff_owner_set
 
@@ -60,8 +60,7 @@ def duration_text(delta: timedelta) -> str:
 
 def may_follow_up(case: Case) -> bool:
     """Whether the customer can still be asked “did we make it right?” (once, and only if emailable)."""
-    customer = case.feedback.customer
-    return not (case.follow_up_sent_at or customer.opted_out_at or customer.bounced_at)
+    return not case.follow_up_sent_at and may_email(case.feedback.contact)
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -291,7 +290,7 @@ class CaseAdmin(BusinessScopedAdmin):
     # --- columns and read-only fields ---------------------------------------------------------
     @admin.display(description="customer", ordering="feedback__customer__name")
     def customer(self, case: Case) -> str:
-        return str(case.feedback.customer)
+        return str(case.feedback.contact) or "Walk-in customer (no name)"
 
     @admin.display(description="rating", ordering="feedback__rating")
     def rating(self, case: Case) -> str:
@@ -349,7 +348,9 @@ class CaseAdmin(BusinessScopedAdmin):
 
     @admin.display(description="contact")
     def customer_contact(self, case: Case) -> str:
-        customer = case.feedback.customer
+        customer = case.feedback.contact
+        if not customer.email:
+            return f"{customer.name or '(no name)'} — an open-link answer without an email address: no reply by email"
         status = ""
         if customer.opted_out_at:
             status = " — opted out of emails"

@@ -50,7 +50,7 @@ from reviews.services.moderation import (
 __all__ = ["ModerationLogInline", "ReviewAdmin"]
 
 Status = Review.Status
-EXCERPT_CHARS = 80
+EXCERPT_CHARS = 240  # two or three lines of the comment column
 REJECT_TEMPLATE = "admin/reviews/review/reject_selected_confirmation.html"
 REASON_REQUIRED = "Choose a content-policy reason: a review is rejected for what it says, never for its rating."
 
@@ -232,21 +232,10 @@ CUSTOMER_WORDS = [
 @admin.register(Review)
 class ReviewAdmin(BusinessScopedAdmin):
     form = ReviewModerationForm
-    list_display = [
-        "rating_stars",
-        "flag_list",
-        "staff",
-        "excerpt",
-        "pending_edit",
-        "display_name",
-        "verified",
-        "from_team_member",
-        "featured",
-        "status",
-        "created_at",
-        "business",
-    ]
-    list_display_links = ["rating_stars", "excerpt"]
+    # The moderator reads the comment: it gets the room (admin-reviews.css), with the rating and
+    # the content flags beside it, and who wrote it (name, marks, status, date) in one column after it.
+    list_display = ["rating_and_flags", "queue_comment", "written_by", "business"]
+    list_display_links = ["rating_and_flags", "queue_comment"]
     list_filter = [StatusFilter, "edit_pending", FlagFilter, RatingFilter, "feedback__staff", "featured", "business"]
     list_select_related = ["feedback__staff", "feedback__customer", "business"]
     search_fields = ["feedback__comment", "feedback__display_name", "feedback__customer__email"]
@@ -319,9 +308,49 @@ class ReviewAdmin(BusinessScopedAdmin):
     def staff(self, review: Review) -> str:
         return str(review.feedback.staff or "—")
 
+    @admin.display(description="rating and flags", ordering="feedback__rating")
+    def rating_and_flags(self, review: Review) -> str:
+        flags = format_html_join(
+            "", '<li class="flag">{}</li>', ((label,) for label in flag_labels(review.flags).split(", ") if label)
+        )
+        return format_html(
+            '<span class="stars" title="{} of 5">{}</span><ul class="flags">{}</ul>',
+            review.rating,
+            stars(review.rating),
+            flags,
+        )
+
     @admin.display(description="comment")
-    def excerpt(self, review: Review) -> str:
+    def queue_comment(self, review: Review) -> str:
+        """The whole comment as written, or, while the customer's edit waits, that edit as a diff."""
+        if review.edit_pending:
+            return format_html(
+                '<span class="edit-waiting">Edit awaiting moderation</span>{}', self.pending_edit(review)
+            )
         return Truncator(review.feedback.comment).chars(EXCERPT_CHARS) or "(no comment)"
+
+    @admin.display(description="written by", ordering="created_at")
+    def written_by(self, review: Review) -> str:
+        """Display name, marks, who served them, status and date: stacked, so the comment keeps the room."""
+        marks = [
+            label
+            for shown, label in (
+                (review.verified, "verified customer"),
+                (review.from_team_member, "from team member"),
+                (review.featured, "featured"),
+            )
+            if shown
+        ]
+        staff = review.feedback.staff
+        return format_html(
+            '<strong>{}</strong><span class="marks">{}</span>{}'
+            '<span class="status">{}</span><span class="created">{}</span>',
+            review.feedback.display_name or "—",
+            ", ".join(marks),
+            format_html("<span>served by {}</span>", staff) if staff else "",
+            review.get_status_display(),
+            when(review.created_at),
+        )
 
     @admin.display(description="edit awaiting moderation")
     def pending_edit(self, review: Review) -> str:
@@ -350,7 +379,7 @@ class ReviewAdmin(BusinessScopedAdmin):
 
     @admin.display(description="customer email")
     def customer_email(self, review: Review) -> str:
-        return review.feedback.customer.email
+        return review.feedback.contact.email or "— (open link, no email)"
 
     @admin.display(description="submitted")
     def submitted_at(self, review: Review) -> str:

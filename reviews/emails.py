@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.mail import EmailMultiAlternatives
+from django.utils import translation
 
 from config.emails import build_email, message_id
 from config.links import absolute_reverse
@@ -22,7 +26,8 @@ def _case_context(case: Case, user: AbstractUser | None = None) -> dict:
         "feedback": feedback,
         "business": case.business,
         "user": user,
-        "customer": feedback.customer,
+        "customer": feedback.contact,
+        "customer_label": feedback.contact.name or feedback.contact.email or "A walk-in customer",
         "staff": feedback.staff,
         "case_url": absolute_reverse("admin:reviews_case_change", case.pk),
     }
@@ -58,20 +63,35 @@ def case_escalated_email(case: Case, user: AbstractUser) -> EmailMultiAlternativ
     )
 
 
+def in_customer_language(build: Callable[..., EmailMultiAlternatives]) -> Callable[..., EmailMultiAlternatives]:
+    """Build an email to the customer of a case (its first argument) in their language, context included."""
+
+    @wraps(build)
+    def wrapper(subject: Case | CaseMessage, *args, **kwargs) -> EmailMultiAlternatives:
+        case = subject.case if isinstance(subject, CaseMessage) else subject
+        with translation.override(case.feedback.request.customer_language):
+            return build(subject, *args, **kwargs)
+
+    return wrapper
+
+
+@in_customer_language
 def case_follow_up_email(case: Case) -> EmailMultiAlternatives:
     """To the customer: we resolved your complaint — did we make it right? (re-rate, or write to us)"""
     feedback = case.feedback
     context = {
         **_case_context(case),
-        "first_name": feedback.customer.first_name,
+        "first_name": feedback.contact.first_name,
         "feedback_url": feedback_url(feedback.request),
         "conversation_url": conversation_url(case),
+        "edit_days": settings.FEEDBACK_EDIT_DAYS,
     }
     return customer_email(
         template="case-follow-up", request=feedback.request, context=context, message_key=("case-follow-up", case.pk)
     )
 
 
+@in_customer_language
 def case_acknowledgement_email(case: Case) -> EmailMultiAlternatives:
     """To the customer, as the case opens: sorry, who will get back to them and by when."""
     feedback = case.feedback
@@ -93,6 +113,7 @@ def conversation_url(case: Case) -> str:
     return absolute_reverse("cases:conversation", token=feedback_link_token(case.feedback.request))
 
 
+@in_customer_language
 def case_message_email(message: CaseMessage) -> EmailMultiAlternatives:
     """To the customer: the business wrote about their complaint; they answer on their conversation page."""
     case = message.case
@@ -101,7 +122,7 @@ def case_message_email(message: CaseMessage) -> EmailMultiAlternatives:
     context = {
         **_case_context(case),
         "message": message,
-        "first_name": case.feedback.customer.first_name,
+        "first_name": case.feedback.contact.first_name,
         "author_first_name": author.first_name if author is not None else "",
         "conversation_url": conversation_url(case),
     }

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from businesses.models import Business
 from reviews.services.cases import cause_required_message
 from reviews.services.conversation import BODY_MAX_LENGTH
 
 
-def _body_field(label: str, required_message: str, rows: int = 5) -> forms.CharField:
+def _body_field(label: str | Promise, required_message: str | Promise, rows: int = 5) -> forms.CharField:
     """The text of one message in a case's conversation."""
     return forms.CharField(
         label=label,
@@ -20,7 +22,7 @@ def _body_field(label: str, required_message: str, rows: int = 5) -> forms.CharF
 
 
 class CustomerReplyForm(forms.Form):
-    body = _body_field("Your answer", "Write your answer before sending it.")
+    body = _body_field(_("Your answer"), _("Write your answer before sending it."))
 
 
 class StaffMessageForm(forms.Form):

@@ -55,7 +55,7 @@ def conversation(request: HttpRequest, feedback_request: FeedbackRequest, token:
     context = {
         "case": case,
         "business": case.business,
-        "customer": feedback_request.customer,
+        "customer": feedback_request.contact,
         "thread": case.messages.select_related("author").order_by("created_at", "id"),
         "form": form,
         "sent": request.GET.get("sent") == "1" and request.method != "POST",

@@ -33,11 +33,13 @@ class RatingSummary:
     average_rating: float | None
     rating_count: int
     distribution: dict[str, int]
+    verified_count: int = 0  # the ratings of customers who answered an emailed invitation
 
     def as_dict(self) -> dict:
         return {
             "average_rating": self.average_rating,
             "rating_count": self.rating_count,
+            "verified_count": self.verified_count,
             "distribution": self.distribution,
         }
 
@@ -56,16 +58,20 @@ def business_get_public(*, slug: str) -> Business:
 
 
 def rating_summary(*, business: Business) -> RatingSummary:
-    """Average, count and 1–5 distribution over every rating received, in one query."""
+    """Average, count and 1–5 distribution over every rating received, and how many of them are
+    verified customers' (answers to emailed invitations, not open links), in one query."""
     counts = {str(stars): Count("id", filter=Q(rating=stars)) for stars in range(1, 6)}
     row = Feedback.objects.filter(business=business, internal=False).aggregate(
-        average=Avg("rating"), total=Count("id"), **counts
+        average=Avg("rating"), total=Count("id"), verified=Count("id", filter=Q(verified=True)), **counts
     )
     average = round(row["average"], 2) if row["average"] is not None else None
-    return RatingSummary(average, row["total"], {str(stars): row[str(stars)] for stars in range(1, 6)})
+    distribution = {str(stars): row[str(stars)] for stars in range(1, 6)}
+    return RatingSummary(average, row["total"], distribution, verified_count=row["verified"])
 
 
-def review_ids_published(*, business: Business, stars: int | None = None, order: list[str] = LATEST) -> QuerySet:
+def review_ids_published(
+    *, business: Business, stars: int | None = None, verified_only: bool = False, order: list[str] = LATEST
+) -> QuerySet:
     """The ids of the published reviews, filtered and in `order`: something to count and slice into pages.
 
     Only ids: ordering thousands of reviews is cheap on the review table alone, and the rows shown
@@ -74,6 +80,8 @@ def review_ids_published(*, business: Business, stars: int | None = None, order:
     reviews = Review.objects.published().filter(business=business)
     if stars:
         reviews = reviews.filter(feedback__rating=stars)
+    if verified_only:
+        reviews = reviews.filter(verified=True)
     return reviews.order_by(*order).values_list("pk", flat=True)
 
 

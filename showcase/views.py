@@ -49,6 +49,7 @@ class PageQuery:
     stars: int | None = None
     sort: str = "newest"
     page: int = 1
+    verified: bool = False  # only verified customers' reviews (answers to emailed invitations)
 
     @classmethod
     def from_request(cls, request: HttpRequest) -> PageQuery:
@@ -59,19 +60,20 @@ class PageQuery:
             stars=int(stars) if stars in {"1", "2", "3", "4", "5"} else None,
             sort=sort if sort in SORTS else "newest",
             page=max(int(page), 1) if PAGE_NUMBER.fullmatch(page) else 1,
+            verified=request.GET.get("verified") == "1",
         )
 
     @property
     def key(self) -> str:
-        return f"{self.stars}:{self.sort}:{self.page}"
+        return f"{self.stars}:{self.sort}:{self.page}:{int(self.verified)}"
 
     @property
     def is_variant(self) -> bool:
         """A filtered or re-sorted view: the same reviews as the main list, so kept out of search results."""
-        return self.stars is not None or self.sort != "newest"
+        return self.stars is not None or self.sort != "newest" or self.verified
 
     def url(self, base: str, **changes) -> str:
-        values = {"stars": self.stars, "sort": self.sort, "page": self.page, **changes}
+        values = {"stars": self.stars, "verified": int(self.verified), "sort": self.sort, "page": self.page, **changes}
         query = {
             name: value
             for name, value in values.items()
@@ -110,7 +112,8 @@ def _origin(url: str) -> str:
 
 def _render_page(business: Business, query: PageQuery) -> str:
     order = SORTS[query.sort]
-    paginator = Paginator(review_ids_published(business=business, stars=query.stars, order=order), REVIEWS_PER_PAGE)
+    ids = review_ids_published(business=business, stars=query.stars, verified_only=query.verified, order=order)
+    paginator = Paginator(ids, REVIEWS_PER_PAGE)
     try:
         page_obj = paginator.page(query.page)
     except EmptyPage:
@@ -145,6 +148,7 @@ def _navigation(query: PageQuery, base: str, page_obj) -> dict:
     return {
         "star_filters": [(stars, link(stars=stars, page=1), stars == query.stars) for stars in range(5, 0, -1)],
         "all_stars_url": link(stars=None, page=1),
+        "verified_url": link(verified=0 if query.verified else 1, page=1),
         "sorts": [(value, label, link(sort=value, page=1), value == query.sort) for value, label in SORTS_SHOWN],
         "previous_url": link(page=page_obj.previous_page_number()) if page_obj.has_previous() else "",
         "next_url": link(page=page_obj.next_page_number()) if page_obj.has_next() else "",

@@ -51,7 +51,18 @@ def production_logging():
     root.setLevel(saved[1])
 
 
-@pytest.mark.parametrize("path", ["/f/{token}/", "/f/{token}/thanks/", "/u/{token}/", "/digest/unsubscribe/{token}/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/f/{token}/",
+        "/f/{token}/thanks/",
+        "/u/{token}/",
+        "/case/{token}/",
+        "/scorecard/{token}/",
+        "/digest/unsubscribe/{token}/",
+        "/meeting-sheet/{token}/",
+    ],
+)
 def test_a_404_on_a_link_logs_no_token(client, production_logging, path):
     token = secrets.token_urlsafe(16)
     response = client.get(path.format(token=token), HTTP_REFERER=f"https://mail.example/{path.format(token=token)}")

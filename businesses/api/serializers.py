@@ -4,7 +4,7 @@ from django.db import models
 from rest_framework import serializers
 
 from businesses.models import Business, StaffMember
-from config.links import showcase_url, widget_url
+from config.links import absolute_reverse, showcase_url, widget_url
 from config.serializer_fields import OptionalURLField, StrictBooleanField, TextField
 
 
@@ -15,6 +15,10 @@ class BusinessOutput(serializers.ModelSerializer):
     }
     showcase_url = serializers.SerializerMethodField()
     widget_url = serializers.SerializerMethodField()
+    open_feedback_url = serializers.SerializerMethodField(
+        help_text="The business's open feedback link, for walk-in and phone customers (its QR code); "
+        "answers through it are not verified."
+    )
 
     class Meta:
         model = Business
@@ -29,6 +33,7 @@ class BusinessOutput(serializers.ModelSerializer):
             "review_url",
             "showcase_url",
             "widget_url",
+            "open_feedback_url",
             "quiet_period_days",
             "reminder_delay_days",
             "link_lifetime_days",
@@ -48,6 +53,15 @@ class BusinessOutput(serializers.ModelSerializer):
     def get_widget_url(self, business: Business) -> str:
         return widget_url(business)
 
+    def get_open_feedback_url(self, business: Business) -> str | None:
+        return open_link_url(business.open_feedback_links.filter(staff__isnull=True))
+
+
+def open_link_url(links) -> str | None:
+    """The URL of the first of `links` (OpenFeedbackLink rows, made with every business and staff member)."""
+    link = next(iter(links), None)
+    return absolute_reverse("feedback:open", key=link.key) if link is not None else None
+
 
 class StaffMemberSerializer(serializers.ModelSerializer):
     serializer_field_mapping = {
@@ -56,11 +70,17 @@ class StaffMemberSerializer(serializers.ModelSerializer):
         models.BooleanField: StrictBooleanField,
     }
     wants_digest = StrictBooleanField(default=True)
+    open_feedback_url = serializers.SerializerMethodField(
+        help_text="This staff member's open feedback link (their QR code): answers through it name them."
+    )
 
     class Meta:
         model = StaffMember
-        fields = ["id", "name", "email", "wants_digest", "active", "created_at"]
-        read_only_fields = ["id", "created_at"]
+        fields = ["id", "name", "email", "wants_digest", "active", "created_at", "open_feedback_url"]
+        read_only_fields = ["id", "created_at", "open_feedback_url"]
+
+    def get_open_feedback_url(self, staff: StaffMember) -> str | None:
+        return open_link_url(staff.open_feedback_links.all())
 
     def validate_email(self, email: str) -> str:
         business = self.context["business"]

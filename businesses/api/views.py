@@ -44,7 +44,11 @@ class StaffMemberViewSet(
     filterset_fields = ["active", "wants_digest"]
 
     def get_queryset(self):
-        return StaffMember.objects.filter(business=self.business).order_by("name", "id")
+        return (
+            StaffMember.objects.filter(business=self.business)
+            .prefetch_related("open_feedback_links")
+            .order_by("name", "id")
+        )
 
     def get_serializer_context(self) -> dict:
         return {**super().get_serializer_context(), "business": self.business if self.request.auth else None}

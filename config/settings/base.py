@@ -215,6 +215,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
     # Every 10 minutes: each named staff member's waiting kudos in one email, at most one a day each.
     "send-kudos": {"task": "insights.tasks.send_kudos", "schedule": 600.0, "options": {"expires": 540}},
+    # At :00, :15, :30 and :45 UTC: each staff member's own scorecard of the month just ended, from the
+    # 1st of the month at the business's digest hour (its own time zone). Once per staff member and month.
+    "send-due-scorecards": {
+        "task": "insights.tasks.send_due_scorecards",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 840},
+    },
 }
 
 # --- Deliveries (outbox/engine.py: invitations, reminders, owner and staff emails, webhooks) ----
@@ -251,14 +258,20 @@ FEEDBACK_EDIT_DAYS = 7
 CASE_ESCALATION_HOURS = env.int("CASE_ESCALATION_HOURS", 24, minimum=1)
 # How long the signed link emailed to a staff member who owns a case opens that case's page.
 STAFF_CASE_LINK_DAYS = env.int("STAFF_CASE_LINK_DAYS", 14, minimum=1)
+# How long the signed link in the weekly email opens that week's meeting sheet (read-only).
+MEETING_SHEET_LINK_DAYS = env.int("MEETING_SHEET_LINK_DAYS", 14, minimum=1)
+# How long the signed link to a staff member's own scorecard (in their weekly and monthly emails) opens it.
+SCORECARD_LINK_DAYS = env.int("SCORECARD_LINK_DAYS", 45, minimum=1)
 
 # --- Email ----------------------------------------------------------------------------------
 _email = env.email("EMAIL_URL", "consolemail://")
 # SMTP goes through our subclass of Django's backend, which records each send before the
-# server's final answer (see config/smtp.py); the other schemes keep Django's backends.
-EMAIL_BACKEND = {"django.core.mail.backends.smtp.EmailBackend": "config.smtp.EmailBackend"}.get(
-    _email["EMAIL_BACKEND"], _email["EMAIL_BACKEND"]
-)
+# server's final answer (see config/smtp.py); the console prints subjects decoded
+# (config/console_email.py); the other schemes keep Django's backends.
+EMAIL_BACKEND = {
+    "django.core.mail.backends.smtp.EmailBackend": "config.smtp.EmailBackend",
+    "django.core.mail.backends.console.EmailBackend": "config.console_email.EmailBackend",
+}.get(_email["EMAIL_BACKEND"], _email["EMAIL_BACKEND"])
 EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
 EMAIL_PORT = _email.get("EMAIL_PORT") or 25
 EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
@@ -319,6 +332,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LANGUAGE_CODE = "en"
+# The languages customers can be asked in. A business offers all of them or the ones it chooses;
+# adding one here takes a catalogue in locale/<code>/LC_MESSAGES/django.po.
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -393,6 +410,8 @@ PUBLIC_API_THROTTLE_RATE = env.rate("PUBLIC_API_THROTTLE_RATE", "600/min")
 # uses of one valid link per address (generous: a whole office may answer from one address).
 TOKEN_GUESS_LIMIT = env.rate("TOKEN_GUESS_LIMIT", "300/hour")
 TOKEN_LINK_LIMIT = env.rate("TOKEN_LINK_LIMIT", "60/min")
+# Answers through one open feedback link (a QR code) per address: a shop's Wi-Fi is shared.
+OPEN_FEEDBACK_LIMIT = env.rate("OPEN_FEEDBACK_LIMIT", "20/hour")
 
 # Admin login lockout (django-axes): a username is locked for 15 minutes after 10 failures from one
 # address. Per username AND address, never the whole address: staff share office networks.

@@ -13,7 +13,7 @@ from rest_framework import serializers
 from businesses.models import Business, StaffMember
 from config.serializer_fields import StrictBooleanField, TextField
 from feedback.models import FeedbackRequest, FeedbackRequestEvent
-from feedback.services.requests import RequestInput
+from feedback.services.requests import TEAM_MAX_LENGTH, TEAM_ONLY_INTERNAL, RequestInput
 
 MAX_ITEMS = 1000
 # Clocks drift: an interaction "now" on the integrator's server may be a little ahead of ours.
@@ -65,16 +65,41 @@ class FeedbackRequestInput(serializers.Serializer):
         help_text="Your id for the interaction. A reference already used returns the existing request.",
     )
     internal = StrictBooleanField(default=False, help_text="One team serving another: never published.")
+    team = TextField(
+        max_length=TEAM_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Internal requests only (with internal: true): the team that was served, e.g. Finance.",
+    )
+    language = TextField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The language of the emails and pages the customer reads: a code the business offers "
+        "(e.g. de). Default: the business's default language.",
+    )
 
     def validate_staff_email(self, email: str | None) -> str:
         if email and email.lower() not in self.context["staff_by_email"]:
             raise serializers.ValidationError("No active staff member of this business has this email.")
         return email or ""
 
+    def validate_language(self, language: str) -> str:
+        offered = self.context["business"].offered_languages()
+        if language and language not in offered:
+            raise serializers.ValidationError(f"Choose one of: {', '.join(offered)}.")
+        return language
+
     def validate_interaction_at(self, interaction_at):
         if interaction_at and interaction_at > timezone.now() + FUTURE_TOLERANCE:
             raise serializers.ValidationError("The interaction time cannot be more than 5 minutes in the future.")
         return interaction_at
+
+    def validate(self, data: dict) -> dict:
+        if data.get("team") and not data.get("internal"):
+            raise serializers.ValidationError({"team": [TEAM_ONLY_INTERNAL]})
+        return data
 
     def check(self, item) -> CheckedItem:
         """Validate one item. One serializer checks every item of a body, as a ListSerializer's child does."""
@@ -100,6 +125,8 @@ class FeedbackRequestInput(serializers.Serializer):
             interaction_at=data.get("interaction_at"),
             reference=data["reference"],
             internal=data["internal"],
+            team=data["team"],
+            language=data["language"],
         )
 
 
@@ -123,7 +150,7 @@ def validated_items(items: list, *, business: Business) -> list[CheckedItem]:
     staff_emails = [
         item["staff_email"] for item in items if isinstance(item, dict) and isinstance(item.get("staff_email"), str)
     ]
-    context = {"staff_by_email": active_staff_by_email(business=business, emails=staff_emails)}
+    context = {"staff_by_email": active_staff_by_email(business=business, emails=staff_emails), "business": business}
     # One serializer for all: building a serializer's fields (deep copies of each declared field) costs
     # more than validating an item with them.
     serializer = FeedbackRequestInput(context=context)
@@ -162,6 +189,11 @@ class FeedbackRequestOutput(serializers.ModelSerializer):
     )
     customer = CustomerOutput(read_only=True)
     staff = StaffOutput(read_only=True, allow_null=True)
+    language = serializers.CharField(
+        source="customer_language",
+        read_only=True,
+        help_text="The language the customer is written to: the request's own, else the business's default.",
+    )
 
     class Meta:
         model = FeedbackRequest
@@ -173,6 +205,8 @@ class FeedbackRequestOutput(serializers.ModelSerializer):
             "staff",
             "reference",
             "internal",
+            "team",
+            "language",
             "interaction_at",
             *FeedbackRequest.STEP_FIELDS,
         ]

@@ -127,7 +127,7 @@ class FeedbackRequestViewSet(
             )
         created = feedback_requests_create(business=self.business, items=valid)
         # Requests found by an existing reference come without their staff member: fetch them together.
-        prefetch_related_objects(created, "customer", "staff")
+        prefetch_related_objects(created, "business", "customer", "staff")
         shown = iter(FeedbackRequestOutput(created, many=True).data)
         if not many:
             return Response(next(shown), status=status.HTTP_201_CREATED)

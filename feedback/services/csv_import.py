@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from businesses.models import Business, StaffMember
 from feedback.models import CustomerImport, FeedbackRequest
-from feedback.services.requests import RequestInput, feedback_requests_create
+from feedback.services.requests import TEAM_MAX_LENGTH, RequestInput, feedback_requests_create
 from outbox.enqueue import enqueue
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -50,9 +50,21 @@ PROGRESS_FIELDS = ["rows_done", "created_count", "existing_count", "suppressed_c
 MAX_KEPT_ERRORS = 1_000
 PREVIEW_LIFETIME = timedelta(hours=24)
 
-COLUMNS = ("name", "email", "external_id", "staff_email", "interaction_at", "reference")
+COLUMNS = (
+    "name",
+    "email",
+    "external_id",
+    "staff_email",
+    "interaction_at",
+    "reference",
+    "internal",
+    "team",
+    "language",
+)
 REQUIRED_COLUMNS = ("name", "email")
-MAX_LENGTHS = {"name": 200, "email": 254, "external_id": 100, "reference": 100}
+MAX_LENGTHS = {"name": 200, "email": 254, "external_id": 100, "reference": 100, "team": TEAM_MAX_LENGTH}
+# The `internal` column: one team serving another. Empty is no.
+YES, NO = {"yes", "y", "true", "1"}, {"no", "n", "false", "0", ""}
 DELIMITERS = (",", ";", "\t")  # spreadsheets in many locales save with ";"
 
 
@@ -164,6 +176,7 @@ class _RowChecker:
         self.now = now
         self.zone = zoneinfo.ZoneInfo(business.timezone)
         self.business_name = business.name
+        self.languages = business.offered_languages()
         self.staff = {
             member.email.lower(): member
             for member in StaffMember.objects.filter(business=business).only("email", "active")
@@ -179,10 +192,11 @@ class _RowChecker:
         if errors:
             return {}, errors
         staff = self.staff.get(values.get("staff_email", "").lower())
-        row = {name: values.get(name, "") for name in ("name", "email", "external_id", "reference")}
+        row = {name: values.get(name, "") for name in ("name", "email", "external_id", "reference", "team", "language")}
         interaction_at = self._when(values.get("interaction_at", ""))
         row.update(
             row=number,
+            internal=values.get("internal", "").lower() in YES,
             staff_id=staff.pk if staff else None,
             interaction_at=interaction_at.isoformat() if interaction_at else None,
         )
@@ -202,6 +216,8 @@ class _RowChecker:
                 yield "email", f"“{email}” is not a valid email address."
         yield from self._staff_problems(values.get("staff_email", ""))
         yield from self._time_problems(values.get("interaction_at", ""))
+        yield from self._internal_problems(values.get("internal", ""), values.get("team", ""))
+        yield from self._language_problems(values.get("language", ""))
 
     def _staff_problems(self, staff_email: str):
         if not staff_email:
@@ -211,6 +227,24 @@ class _RowChecker:
             yield "staff_email", f"No staff member of {self.business_name} has the email “{staff_email}”."
         elif not member.active:
             yield "staff_email", f"The staff member with the email “{staff_email}” is no longer active."
+
+    def _internal_problems(self, internal: str, team: str):
+        if internal.lower() not in YES | NO:
+            yield "internal", f"“{internal}” is neither yes nor no; write yes for one team serving another."
+        elif team and internal.lower() not in YES:
+            yield (
+                "team",
+                "A team is only for internal requests: write yes in the internal column, or leave the team empty.",
+            )
+
+    def _language_problems(self, language: str):
+        if language and language not in self.languages:
+            offered = ", ".join(self.languages)
+            yield (
+                "language",
+                f"“{language}” is not a language {self.business_name} offers: "
+                f"write one of {offered}, or leave it empty.",
+            )
 
     def _time_problems(self, value: str):
         if not value:
@@ -361,6 +395,10 @@ def _request_input(row: dict, staff: dict[int, StaffMember]) -> RequestInput:
         staff=staff.get(row["staff_id"]),
         interaction_at=datetime.fromisoformat(row["interaction_at"]) if row["interaction_at"] else None,
         reference=row["reference"],
+        # Rows checked before these columns existed have neither.
+        internal=row.get("internal", False),
+        team=row.get("team", ""),
+        language=row.get("language", ""),
     )
 
 

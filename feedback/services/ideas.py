@@ -68,6 +68,6 @@ def idea_state_set(*, idea: Idea, state: str, note: str, actor=None) -> Idea:
 
 
 def _may_tell(idea: Idea) -> bool:
-    customer = idea.feedback.customer
+    customer = idea.feedback.contact
     wanted = business_idea_settings(business=idea.business).tell_customers_when_done
     return wanted and customer.opted_out_at is None and customer.bounced_at is None and bool(customer.email)

@@ -26,6 +26,8 @@ ASKED_STATUSES = [Status.QUEUED, Status.SENDING, Status.SENT, Status.REMINDED, S
 # How long the fast path has before the sweep takes a queued request over.
 FAST_PATH_GRACE = timedelta(seconds=60)
 ENQUEUE_CHUNK = 100  # requests per send task, as the sweep hands them out (feedback/tasks.py)
+TEAM_MAX_LENGTH = 100
+TEAM_ONLY_INTERNAL = "team is only for internal requests"
 
 
 @dataclass
@@ -39,7 +41,13 @@ class RequestInput:
     interaction_at: datetime | None = None
     reference: str = ""
     internal: bool = False
+    team: str = ""  # internal requests only: the team that was served
+    language: str = ""  # the customer's language (checked by the caller); "" is the business's default
     extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.team and not self.internal:
+            raise ValueError(TEAM_ONLY_INTERNAL)
 
 
 def feedback_request_create(*, business: Business, item: RequestInput) -> FeedbackRequest:
@@ -172,6 +180,8 @@ def _new_request(
         interaction_at=item.interaction_at or now,
         reference=item.reference,
         internal=item.internal,
+        team=item.team,
+        language=item.language,
         status=Status.SUPPRESSED if suppression else Status.QUEUED,
         suppression_reason=suppression,
         suppressed_at=now if suppression else None,

@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from businesses.models import Customer, StaffMember
 from feedback.models import Feedback, FeedbackRequest, FeedbackRequestEvent, ProcessedWebhookEvent
@@ -18,8 +19,8 @@ from reviews.services.answers import feedback_answer_recorded
 logger = logging.getLogger(__name__)
 Status = FeedbackRequest.Status
 
-CONSENT_TEXT = (
-    "I agree that {business} may publish my rating and comment on its website, "
+CONSENT_TEXT = gettext_lazy(
+    "I agree that %(business)s may publish my rating and comment on its website, "
     "under the name I chose. I can withdraw this through my link."
 )
 
@@ -41,15 +42,18 @@ class Answer:
     staff: StaffMember | None = None
     consent_to_publish: bool = False
     display_name_choice: str = Feedback.DisplayName.FIRST_NAME_INITIAL
+    # The language the form was shown in: the customer is written to in it from then on.
+    language: str = ""
 
 
 def consent_text(business) -> str:
-    return CONSENT_TEXT.format(business=business.name)
+    """The consent wording, in the active language: stored exactly as the customer was shown it."""
+    return CONSENT_TEXT % {"business": business.name}
 
 
-def display_name_for(customer: Customer, choice: str) -> str:
+def display_name_for(name: str, choice: str) -> str:
     """“Maya L.” from “Maya Lindqvist”; “Anonymous” when chosen or when no name is known."""
-    parts = customer.name.split()
+    parts = name.split()
     if choice == Feedback.DisplayName.ANONYMOUS or not parts:
         return "Anonymous"
     return f"{parts[0]} {parts[-1][0]}." if len(parts) > 1 else parts[0]
@@ -84,12 +88,14 @@ def feedback_submit(*, request_id: int, answer: Answer) -> Feedback:
             business=request.business,
             customer=request.customer,
             internal=request.internal,
+            verified=request.verified,
             editable_until=now + timedelta(days=settings.FEEDBACK_EDIT_DAYS),
         )
     elif feedback.editable_until <= now:
         raise AnswerLocked
     previous_rating = feedback.rating if feedback.pk else None
-    _apply(feedback, answer, now)
+    _language_keep(request, answer.language)
+    _apply(feedback, answer, now, name=request.answering_name)
     feedback.full_clean()
     feedback.save()
     feedback_answer_recorded(feedback=feedback, previous_rating=previous_rating)
@@ -102,14 +108,21 @@ def feedback_submit(*, request_id: int, answer: Answer) -> Feedback:
     return feedback
 
 
-def _apply(feedback: Feedback, answer: Answer, now) -> None:
+def _language_keep(request: FeedbackRequest, language: str) -> None:
+    """Remember the language the customer answered in, when it is not already theirs (and is offered)."""
+    if language and language != request.customer_language and language in request.business.offered_languages():
+        request.language = language
+        FeedbackRequest.objects.filter(pk=request.pk).update(language=language)
+
+
+def _apply(feedback: Feedback, answer: Answer, now, *, name: str) -> None:
     feedback.rating = answer.rating
     feedback.comment = answer.comment.strip()
     feedback.improvement = answer.improvement.strip()
     feedback.recommend_score = answer.recommend_score
     feedback.staff = answer.staff
     feedback.display_name_choice = answer.display_name_choice
-    feedback.display_name = display_name_for(feedback.customer, answer.display_name_choice)
+    feedback.display_name = display_name_for(name, answer.display_name_choice)
     if answer.consent_to_publish and not feedback.consent_to_publish:
         feedback.consent_text = consent_text(feedback.business)
         feedback.consent_at = now

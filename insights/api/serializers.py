@@ -52,12 +52,31 @@ class MetricsQuery(serializers.Serializer):
 
 
 class FiguresSerializer(serializers.Serializer):
-    requests_sent = serializers.IntegerField()
-    responses = serializers.IntegerField()
-    response_rate = serializers.FloatField(allow_null=True, help_text="responses / requests_sent, 0–1")
+    requests_sent = serializers.IntegerField(help_text="Invitations emailed in the period.")
+    responses = serializers.IntegerField(help_text="Answers: to those invitations, and through open links.")
+    open_link_responses = serializers.IntegerField(
+        help_text="How many of the responses came through an open link (a QR code): not verified customers."
+    )
+    response_rate = serializers.FloatField(
+        allow_null=True, help_text="The answered invitations / requests_sent, 0–1 (open-link answers invite nobody)"
+    )
     average_rating = serializers.FloatField(allow_null=True)
     csat = serializers.FloatField(allow_null=True, help_text="Share of 4–5 star answers, 0–1")
     nps = serializers.FloatField(allow_null=True, help_text="Promoters minus detractors in percent, −100–100")
+
+
+class TeamFiguresSerializer(serializers.Serializer):
+    team = serializers.CharField(
+        help_text='The team served, as the internal requests name it; "" for those naming none.'
+    )
+    requests = serializers.IntegerField(help_text="Internal invitations to this team emailed in the period.")
+    responses = serializers.IntegerField()
+    average_rating = serializers.FloatField(allow_null=True)
+    csat = serializers.FloatField(allow_null=True, help_text="Share of 4–5 star answers, 0–1")
+
+
+class InternalFiguresSerializer(FiguresSerializer):
+    teams = TeamFiguresSerializer(many=True, help_text="The internal figures per team served, most responses first.")
 
 
 class CauseSerializer(serializers.Serializer):
@@ -85,4 +104,6 @@ class MetricsSerializer(FiguresSerializer):
         ),
     )
     causes = CauseSerializer(many=True, help_text="Causes of the cases resolved in the period, most frequent first.")
-    internal = FiguresSerializer(help_text="The same figures for internal feedback (never in the top level).")
+    internal = InternalFiguresSerializer(
+        help_text="The same figures for internal feedback (never in the top level), and per team served."
+    )

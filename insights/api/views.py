@@ -10,7 +10,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from insights.api.serializers import MetricsQuery, MetricsSerializer
-from insights.metrics import case_causes, case_metrics, complaint_figures, figures, period_bounds, previous_period_start
+from insights.metrics import (
+    case_causes,
+    case_metrics,
+    complaint_figures,
+    figures,
+    period_bounds,
+    previous_period_start,
+    team_table,
+)
 
 
 class MetricsView(generics.GenericAPIView):
@@ -32,4 +40,5 @@ class MetricsView(generics.GenericAPIView):
         previous_start = previous_period_start(business, since, until)
         causes = case_causes(business=business, start=start, end=end, previous_start=previous_start)
         body = {"since": since, "until": until, **external.as_dict(), **case_metrics(complaints), "causes": causes}
-        return Response(MetricsSerializer({**body, "internal": internal.as_dict()}).data)
+        teams = team_table(business=business, start=start, end=end)
+        return Response(MetricsSerializer({**body, "internal": {**internal.as_dict(), "teams": teams}}).data)

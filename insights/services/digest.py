@@ -31,6 +31,7 @@ from feedback.models import Feedback
 from insights.emails import digest_email
 from insights.metrics import Figures, case_causes, complaint_figures, figures, period_bounds
 from insights.models import DigestRun
+from insights.scorecard_links import scorecard_url
 from outbox.services import enqueue_outbox_send, outbox_email_queue
 from reviews.models import Case
 
@@ -187,9 +188,9 @@ def digest_named_staff(*, business: Business, week: DigestWeek, limit: int = NAM
     return list(rows[:limit])
 
 
-def digest_saves(*, business: Business, week: DigestWeek, limit: int = LIST_LENGTH) -> list[dict]:
-    """Complaints resolved this week ("saves"), newest first; `total` counts them all."""
-    rows = (
+def week_saves(*, business: Business, week: DigestWeek) -> models.QuerySet:
+    """Complaints resolved this week ("saves"), newest first, each with `total` counting them all."""
+    return (
         Case.objects.filter(
             business=business,
             feedback__internal=False,
@@ -199,14 +200,18 @@ def digest_saves(*, business: Business, week: DigestWeek, limit: int = LIST_LENG
         )
         .annotate(total=Window(Count("id")))
         .order_by("-resolved_at", "-id")
-        .values(
-            "original_rating",
-            "resolution",
-            "total",
-            rating=F("feedback__rating"),
-            display_name=F("feedback__display_name"),
-            staff_name=F("feedback__staff__name"),
-        )
+    )
+
+
+def digest_saves(*, business: Business, week: DigestWeek, limit: int = LIST_LENGTH) -> list[dict]:
+    """Complaints resolved this week ("saves"), newest first; `total` counts them all."""
+    rows = week_saves(business=business, week=week).values(
+        "original_rating",
+        "resolution",
+        "total",
+        rating=F("feedback__rating"),
+        display_name=F("feedback__display_name"),
+        staff_name=F("feedback__staff__name"),
     )
     return list(rows[:limit])
 
@@ -319,7 +324,9 @@ def digest_send(
         for staff in digest_recipients(business=business):
             email = outbox_email_queue(
                 key=f"digest:{business.pk}:{week.label}:{staff.pk}",
-                message=digest_email(digest, staff, unsubscribe_url=digest_unsubscribe_url(staff)),
+                message=digest_email(
+                    digest, staff, unsubscribe_url=digest_unsubscribe_url(staff), scorecard_url=scorecard_url(staff)
+                ),
                 business=business,
                 # Not sent one by one by the outbox's fast path: handed over below, in chunks.
                 send_after=now + SWEEP_GRACE,

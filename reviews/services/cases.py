@@ -13,7 +13,7 @@ from django.db.models import CharField, Exists, OuterRef, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from businesses.models import Business, Membership, StaffMember
+from businesses.models import Business, Customer, Membership, StaffMember
 from feedback.models import Feedback
 from outbox.models import OutboxEmail
 from outbox.services import outbox_email_queue
@@ -57,13 +57,18 @@ def case_acknowledgement_queue(*, case: Case) -> bool:
     Sent even to a customer who opted out: they opted out of invitations, and this answers their
     own complaint (transactional mail). Not to an address that bounced: it would bounce again.
     """
-    customer = case.feedback.customer
+    customer = case.feedback.contact
     if customer.bounced_at or not customer.email:
         return False
     email = outbox_email_queue(
         key=f"case-acknowledgement:{case.pk}", business=case.business, message=emails.case_acknowledgement_email(case)
     )
     return email is not None
+
+
+def may_email(customer: Customer) -> bool:
+    """Whether a customer may get the follow-up: an address (walk-ins may leave none), not opted out, not bounced."""
+    return bool(customer.email) and customer.opted_out_at is None and customer.bounced_at is None
 
 
 def case_webhook_data(case: Case) -> dict:
@@ -73,7 +78,8 @@ def case_webhook_data(case: Case) -> dict:
         "rating": feedback.rating,
         "comment": feedback.comment,
         "deadline": case.deadline,
-        "customer": {"name": feedback.customer.name, "email": feedback.customer.email},
+        "customer": {"name": feedback.contact.name, "email": feedback.contact.email or None},
+        "verified": feedback.verified,
         "staff": feedback.staff.name if feedback.staff else None,
     }
 
@@ -187,8 +193,8 @@ def case_follow_up_send(*, case: Case) -> bool:
         .select_related("business", "feedback__request", "feedback__customer")
         .get(pk=case.pk)
     )
-    customer = case.feedback.customer
-    if case.status != Status.RESOLVED or case.follow_up_sent_at or customer.opted_out_at or customer.bounced_at:
+    customer = case.feedback.contact
+    if case.status != Status.RESOLVED or case.follow_up_sent_at or not may_email(customer):
         return False
     now = timezone.now()
     Feedback.objects.filter(pk=case.feedback_id).update(

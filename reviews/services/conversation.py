@@ -67,12 +67,12 @@ def case_reply_record(*, case: Case, body: str) -> CaseMessage:
     body = _body_clean(body)
     with transaction.atomic():
         case = _locked(case)
-        customer = case.feedback.customer
+        customer = case.feedback.contact
         message = CaseMessage.objects.create(
             case=case,
             direction=Direction.FROM_CUSTOMER,
             kind=Kind.MESSAGE,
-            author_label=(customer.name or customer.email)[:120],
+            author_label=(customer.name or customer.email or "The customer")[:120],
             body=body,
         )
         reopened = case.status == Status.RESOLVED
@@ -97,7 +97,7 @@ def case_people(case: Case) -> list[AbstractUser]:
 
 def customer_emailable(case: Case) -> bool:
     """Whether a message can reach the customer: not to an address that bounced (nor an erased one)."""
-    customer = case.feedback.customer
+    customer = case.feedback.contact
     return bool(customer.email) and customer.bounced_at is None
 
 

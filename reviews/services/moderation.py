@@ -104,7 +104,10 @@ def _is_withdrawn(review: Review) -> bool:
 def _review_create_or_resubmit(feedback: Feedback, review: Review | None, flags: list[str]) -> Review:
     if review is None:
         review = Review(
-            feedback=feedback, business=feedback.business, verified=True, from_team_member=_is_team_member(feedback)
+            feedback=feedback,
+            business=feedback.business,
+            verified=feedback.verified,
+            from_team_member=_is_team_member(feedback),
         )
     previous = review.status if review.pk else ""
     review.flags, review.status, review.rejection_reason = flags, Status.PENDING, ""
@@ -127,6 +130,7 @@ def _webhook(review: Review, event: str, *, key: str) -> None:
         "display_name": feedback.display_name,
         "staff": feedback.staff.name if feedback.staff else None,
         "flags": review.flags,
+        "verified": review.verified,
         "created_at": review.created_at,
         "published_at": review.published_at,
     }
@@ -134,7 +138,8 @@ def _webhook(review: Review, event: str, *, key: str) -> None:
 
 
 def _is_team_member(feedback: Feedback) -> bool:
-    return StaffMember.objects.filter(business=feedback.business, email__iexact=feedback.customer.email).exists()
+    email = feedback.contact.email
+    return bool(email) and StaffMember.objects.filter(business=feedback.business, email__iexact=email).exists()
 
 
 def review_publish_refusal(review: Review) -> str:

@@ -6,7 +6,11 @@ from reviews.models import Review
 
 
 class PublicReviewSerializer(serializers.ModelSerializer):
-    """A published review as anyone may see it: no email, no customer id, first names only."""
+    """A published review as anyone may see it: no email, no customer id, first names only.
+
+    `verified` is true for an answer to an emailed invitation, false for one given through the
+    business's open link (a QR code), which anyone may use.
+    """
 
     rating = serializers.IntegerField(source="feedback.rating")
     # The words a moderator approved; a customer's later edit shows once it is approved too.
@@ -39,6 +43,10 @@ class PublicReviewSerializer(serializers.ModelSerializer):
 class PublicSummarySerializer(serializers.Serializer):
     average_rating = serializers.FloatField(allow_null=True)
     rating_count = serializers.IntegerField()
+    verified_count = serializers.IntegerField(
+        help_text="How many of the ratings came from verified customers (answers to an emailed invitation); "
+        "the others were given through the business's open link (a QR code)."
+    )
     distribution = serializers.DictField(child=serializers.IntegerField())
 
 

@@ -7,7 +7,7 @@ import json
 import re
 
 from django.core.paginator import EmptyPage, Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import urlencode
@@ -25,6 +25,7 @@ from showcase.views import public
 PAGE_SIZE = 20
 POSITIVE = re.compile(r"0*[1-9][0-9]{0,8}")
 MAX_PAGE_SIZE = 100
+VERIFIED_VALUES = {"true": True, "1": True, "false": False, "0": False}
 
 
 class PublicView(APIView):
@@ -66,7 +67,15 @@ class PublicSummaryView(PublicView):
 class PublicReviewsView(PublicView):
     @extend_schema(
         summary="A business's published reviews, newest first",
-        parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int, description="Up to 100.")],
+        parameters=[
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int, description="Up to 100."),
+            OpenApiParameter(
+                "verified",
+                bool,
+                description="true: only verified customers' reviews (answers to an emailed invitation).",
+            ),
+        ],
         responses=PublicReviewPageSerializer,
         auth=[{}],  # an empty requirement: no key needed (an empty list would inherit the global key)
     )
@@ -75,8 +84,17 @@ class PublicReviewsView(PublicView):
             _positive(request.GET.get("page"), 1),
             min(_positive(request.GET.get("page_size"), PAGE_SIZE), MAX_PAGE_SIZE),
         )
+        verified = request.GET.get("verified", "false").lower()
+        if verified not in VERIFIED_VALUES:
+            refused = JsonResponse({"verified": ["Use true or false."]}, status=400)
+            refused["Access-Control-Allow-Origin"] = "*"
+            return refused
+        only = VERIFIED_VALUES[verified]
         return self.cached_json(
-            request, slug, f"api:reviews:{page}:{page_size}", lambda business: _review_page(business, page, page_size)
+            request,
+            slug,
+            f"api:reviews:{page}:{page_size}:{int(only)}",
+            lambda business: _review_page(business, page, page_size, verified_only=only),
         )
 
 
@@ -93,8 +111,8 @@ def _positive(value: str | None, default: int) -> int:
     return int(value) if value and POSITIVE.fullmatch(value) else default
 
 
-def _review_page(business, number: int, page_size: int) -> dict:
-    paginator = Paginator(review_ids_published(business=business), page_size)
+def _review_page(business, number: int, page_size: int, *, verified_only: bool = False) -> dict:
+    paginator = Paginator(review_ids_published(business=business, verified_only=verified_only), page_size)
     try:
         page = paginator.page(number)
     except EmptyPage:
@@ -104,7 +122,11 @@ def _review_page(business, number: int, page_size: int) -> dict:
     base = absolute_url(reverse("api:public-reviews", kwargs={"slug": business.slug}))
 
     def link(to: int) -> str:
-        query = {"page": to, **({"page_size": page_size} if page_size != PAGE_SIZE else {})}
+        query = {
+            "page": to,
+            **({"page_size": page_size} if page_size != PAGE_SIZE else {}),
+            **({"verified": "true"} if verified_only else {}),
+        }
         return f"{base}?{urlencode(query)}"
 
     return {

@@ -25,6 +25,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+CSP_MARK = "Content Security Policy"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 
 # The live server runs Django in a thread; Playwright's sync API runs an event loop in this one.
@@ -56,11 +58,11 @@ def page_log() -> PageLog:
     return PageLog()
 
 
-@pytest.fixture
-def phone_page(browser, live_server, page_log: PageLog) -> Iterator:
-    """A phone-sized page whose requests to any host but the live server are aborted and logged."""
+def live_server_page(browser, live_server, page_log: PageLog, **options) -> Iterator:
+    """A page (with Playwright's context `options`) whose requests to any host but the live server are
+    aborted and logged; console errors, page errors and Content Security Policy reports are kept."""
     allowed = urlsplit(live_server.url).netloc
-    context = browser.new_context(**PHONE)
+    context = browser.new_context(**options)
 
     def only_live_server(route) -> None:
         url = route.request.url
@@ -72,7 +74,25 @@ def phone_page(browser, live_server, page_log: PageLog) -> Iterator:
 
     context.route("**/*", only_live_server)
     page = context.new_page()
+    page.csp_messages = []
     page.on("console", lambda message: message.type == "error" and page_log.console_errors.append(message.text))
+    page.on("console", lambda message: CSP_MARK in message.text and page.csp_messages.append(message.text))
     page.on("pageerror", lambda error: page_log.page_errors.append(str(error)))
     yield page
     context.close()
+
+
+@pytest.fixture
+def phone_page(browser, live_server, page_log: PageLog) -> Iterator:
+    """A phone-sized page that may talk to the live server only."""
+    yield from live_server_page(browser, live_server, page_log, **PHONE)
+
+
+@pytest.fixture
+def desktop_page(browser, live_server, page_log: PageLog) -> Iterator:
+    """A 1280x900 page that may talk to the live server only."""
+    yield from live_server_page(browser, live_server, page_log, **DESKTOP)
+
+
+# The journeys' SMTP server on loopback and recorded worker (tests/browser/journeys.py).
+from tests.browser.journeys import smtp_server, worker  # noqa: E402, F401

@@ -22,6 +22,7 @@ from insights.metrics import complaint_figures
 from outbox.models import OutboxEmail
 from outbox.services import outbox_emails_send
 from reviews.models import Case, CaseMessage
+from tests.browser.axe import assert_accessible
 from tests.businesses.factories import BusinessFactory, MembershipFactory
 from tests.feedback.factories import FeedbackRequestFactory
 
@@ -89,6 +90,7 @@ def test_a_one_star_complaint_is_made_right_and_the_customer_re_rates_higher(
     expect(acknowledgement).to_contain_text("By:")
     expect(phone.get_by_role("link", name="Write to us about it")).to_be_visible()
     screenshot(phone, "1-thanks-acknowledgement-phone")
+    assert_accessible(phone, "case-journey-thanks-acknowledgement-phone")
     case = Case.objects.get()
     assert (case.original_rating, case.status, case.first_response_at) == (1, "open", None)
 
@@ -120,6 +122,7 @@ def test_a_one_star_complaint_is_made_right_and_the_customer_re_rates_higher(
     expect(phone.get_by_role("status")).to_contain_text("your answer has reached Corner Bakery")
     expect(phone.locator(".conversation")).to_contain_text(REPLY)
     screenshot(phone, "3-customer-answers-phone")
+    assert_accessible(phone, "case-journey-conversation-phone")
     assert CaseMessage.objects.filter(case=case, direction="from_customer", body=REPLY).exists()
 
     # 4. The owner sees the answer and resolves the case with a cause.
@@ -150,6 +153,7 @@ def test_a_one_star_complaint_is_made_right_and_the_customer_re_rates_higher(
         phone.get_by_role("button", name="Save my changes").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Thank you, Ana!")
     screenshot(phone, "5-customer-re-rates-phone")
+    assert_accessible(phone, "case-journey-re-rated-thanks-phone")
 
     # 7. The case shows the re-rating; the figures count the recovery.
     owner_page.goto(f"{live_server.url}/admin/reviews/case/")

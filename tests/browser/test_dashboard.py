@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
@@ -18,19 +17,17 @@ from playwright.sync_api import expect
 from businesses.demo import DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD, DEMO_SLUG
 from businesses.models import Business
 from insights.dashboard import dashboard_for, default_period
-from tests.browser.conftest import PHONE, PageLog
+from tests.browser.conftest import DESKTOP, PHONE, PageLog, live_server_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 CHART_NAMES = [
     "Average rating by week",
     "Response rate by week",
     "Requests sent by week",
     "Ratings by number of stars",
 ]
-CSP_MARK = "Content Security Policy"
 
 
 @pytest.fixture
@@ -44,25 +41,9 @@ def demo_business(db, settings) -> Business:
 @pytest.fixture(params=["desktop", "phone"])
 def sized_page(request, browser, live_server, page_log: PageLog) -> Iterator:
     """A page at 1280x900 or 390x844 that may talk to the live server only; CSP reports are kept too."""
-    context = browser.new_context(**(DESKTOP if request.param == "desktop" else PHONE))
-    allowed = urlsplit(live_server.url).netloc
-
-    def only_live_server(route) -> None:
-        if urlsplit(route.request.url).netloc == allowed:
-            route.continue_()
-        else:
-            page_log.blocked_requests.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", only_live_server)
-    page = context.new_page()
-    page.csp_messages = []
-    page.size_name = request.param
-    page.on("console", lambda message: message.type == "error" and page_log.console_errors.append(message.text))
-    page.on("console", lambda message: CSP_MARK in message.text and page.csp_messages.append(message.text))
-    page.on("pageerror", lambda error: page_log.page_errors.append(str(error)))
-    yield page
-    context.close()
+    for page in live_server_page(browser, live_server, page_log, **(DESKTOP if request.param == "desktop" else PHONE)):
+        page.size_name = request.param
+        yield page
 
 
 def log_in_as_demo_owner(page, live_server) -> None:

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from feedback.links import feedback_url
 from feedback.models import Feedback
+from feedback.services.open_links import open_feedback_link
 from tests.businesses.factories import BusinessFactory, StaffMemberFactory
 from tests.feedback.factories import FeedbackRequestFactory
 
@@ -181,5 +182,37 @@ def test_a_keyboard_user_who_sends_no_rating_is_told_what_to_fix(phone_page, pag
     page.keyboard.press("Enter")
     assert page.evaluate("location.hash") == "#id_rating_group"
     assert not Feedback.objects.exists()
+    assert page_log.page_errors == []
+    assert page_log.blocked_requests == []
+
+
+def test_a_walk_in_customer_answers_through_the_qr_code_link_on_a_phone(phone_page, page_log, live_server):
+    business = BusinessFactory(name="Corner Bakery", ask_recommend_score=True)
+    maya = StaffMemberFactory(business=business, name="Maya Lindqvist")
+    link = open_feedback_link(business=business, staff=maya)
+    page = phone_page
+
+    response = page.goto(f"{live_server.url}/o/{link.key}/")
+
+    assert response.status == 200
+    expect(page.get_by_role("combobox", name="Who helped you? (optional)")).to_have_value(str(maya.pk))
+    # The honeypot is neither seen nor announced.
+    expect(page.locator("input[name=website]")).not_to_be_in_viewport()
+    page.get_by_role("radio", name="5 stars — Excellent").check()
+    page.get_by_role("textbox", name="Tell us more (optional)").fill(COMMENT)
+    page.get_by_role("textbox", name="Your name (optional)").fill("Tom Berg")
+    page.get_by_role("textbox", name="Your email, if you would like a reply (optional)").fill("tom@example.com")
+    screenshot(page, "open-feedback-form-phone")
+    assert unnamed_controls(page) == []
+    assert_fits_phone_width(page)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send my feedback").click()
+
+    expect(page.get_by_role("heading", name="Thank you, Tom!")).to_be_visible()
+    screenshot(page, "open-feedback-thanks-phone")
+    feedback = Feedback.objects.get()
+    assert (feedback.rating, feedback.comment, feedback.staff, feedback.verified) == (5, COMMENT, maya, False)
+    assert feedback.customer.email == "tom@example.com"
+    assert page_log.console_errors == []
     assert page_log.page_errors == []
     assert page_log.blocked_requests == []

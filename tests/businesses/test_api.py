@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from businesses.models import BusinessAPIKey, StaffMember
 from config.api_exceptions import exception_handler
+from config.links import absolute_reverse
 from tests.businesses.factories import StaffMemberFactory, api_key_for
 
 pytestmark = pytest.mark.django_db
@@ -151,6 +152,7 @@ def test_the_staff_list_shows_only_the_keys_businesss_staff(api_client, business
         "wants_digest": True,
         "active": True,
         "created_at": body["results"][0]["created_at"],
+        "open_feedback_url": absolute_reverse("feedback:open", key=mine.open_feedback_links.get().key),
     }
 
 

@@ -64,6 +64,7 @@ def test_a_period_nobody_answered_has_no_rates(business):
         "average_rating": None,
         "csat": None,
         "nps": None,
+        "open_link_responses": 0,
     }
 
 

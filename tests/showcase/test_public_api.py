@@ -36,6 +36,7 @@ def test_the_summary_counts_every_rating_received_but_not_internal_feedback(busi
     assert body == {
         "average_rating": 3.0,
         "rating_count": 4,
+        "verified_count": 4,
         "distribution": {"1": 1, "2": 1, "3": 0, "4": 1, "5": 1},
     }
 
@@ -44,6 +45,7 @@ def test_the_summary_of_a_business_without_ratings_has_no_average(business):
     assert Client().get(summary_url(business)).json() == {
         "average_rating": None,
         "rating_count": 0,
+        "verified_count": 0,
         "distribution": {"1": 0, "2": 0, "3": 0, "4": 0, "5": 0},
     }
 

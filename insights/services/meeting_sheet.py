@@ -1,0 +1,328 @@
+"""The meeting sheet: one printable page for the team's weekly meeting, for one local Monday–Sunday week.
+
+What: the week's figures against the week before (from insights.metrics, so they agree with the
+dashboard, the metrics API and the weekly email), the wins with the staff named, the saves and who
+saved them, the complaints still open, the top causes and the new ideas.
+Open and overdue complaints are the ones open when the sheet is made: the meeting acts on them now.
+A complaint is overdue when its first response is late (open, nobody has answered the customer, and
+the deadline has passed), as on the dashboard and in the overdue reminders; a complaint answered in
+time but not yet resolved is open, not overdue.
+Every list is capped so the sheet prints on one A4 page, and every section is one query (or three
+for the complaint figures), whatever the amount of feedback. Nothing here names a customer by more
+than a first name, nor shows an email address or a phone number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, F, Q, Window
+from django.utils import timezone
+
+from businesses.models import Business
+from feedback.models import Idea
+from insights.dashboard import duration_label
+from insights.emails import NO_FIGURE, change_label, duration, percent, recommend_score, stars
+from insights.metrics import case_causes, complaint_figures, figures, period_bounds
+from insights.services.digest import (
+    DigestWeek,
+    digest_best_comments,
+    digest_named_staff,
+    digest_savers,
+    week_saves,
+)
+from reviews.models import Case
+
+WINS_LENGTH = 5
+NAMED_STAFF_LENGTH = 5
+SAVES_LENGTH = 4
+SAVERS_LENGTH = 5
+OPEN_LENGTH = 5
+CAUSES_LENGTH = 3
+IDEAS_LENGTH = 5
+
+
+# --- The week ------------------------------------------------------------------------------------
+
+
+def meeting_sheet_week(business: Business, *, day: date) -> DigestWeek:
+    """The local Monday–Sunday week that holds `day`, and the week before it."""
+    monday = day - timedelta(days=day.weekday())
+    sunday = monday + timedelta(days=6)
+    start, end = period_bounds(business, monday, sunday)
+    previous_start, previous_end = period_bounds(business, monday - timedelta(weeks=1), sunday - timedelta(weeks=1))
+    year, week, _ = monday.isocalendar()
+    return DigestWeek(
+        label=f"{year}-W{week:02d}",
+        first_day=monday,
+        last_day=sunday,
+        start=start,
+        end=end,
+        previous_start=previous_start,
+        previous_end=previous_end,
+    )
+
+
+def meeting_sheet_last_full_week(business: Business, *, now: datetime | None = None) -> DigestWeek:
+    """The last Monday–Sunday week that is over, in the business's own time zone."""
+    today = (now or timezone.now()).astimezone(ZoneInfo(business.timezone)).date()
+    return meeting_sheet_week(business, day=today - timedelta(days=today.weekday() + 7))
+
+
+# --- What it holds -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FigureChange:
+    """One figure this week against the week before, and which way it went."""
+
+    label: str
+    this_week: float | int | None
+    week_before: float | int | None
+    kind: str  # "count", "rate", "stars", "score" or "minutes": how it is shown
+    higher_is_better: bool | None = True  # None: neither way is good or bad in itself
+
+    @property
+    def direction(self) -> str | None:
+        """Which way it went: "up", "down" or "same"; None when either week has no value."""
+        if self.this_week is None or self.week_before is None:
+            return None
+        if self.this_week == self.week_before:
+            return "same"
+        return "up" if self.this_week > self.week_before else "down"
+
+    @property
+    def verdict(self) -> str | None:
+        """Whether that is good news: "better", "worse" or "same"; None when it cannot be said."""
+        if self.direction in (None, "same"):
+            return self.direction
+        if self.higher_is_better is None:
+            return None
+        return "better" if (self.direction == "up") == self.higher_is_better else "worse"
+
+    @property
+    def shown(self) -> str:
+        return _shown(self.kind, self.this_week)
+
+    @property
+    def shown_before(self) -> str:
+        return _shown(self.kind, self.week_before)
+
+
+def _shown(kind: str, value: float | int | None) -> str:
+    if value is None:
+        return NO_FIGURE
+    return {
+        "count": str,
+        "rate": percent,
+        "stars": stars,
+        "score": recommend_score,
+        "minutes": duration,
+    }[kind](value)
+
+
+@dataclass(frozen=True)
+class OpenComplaint:
+    """An open complaint as the sheet lists it: no contact details, the customer's first name at most."""
+
+    rating: int  # the rating that opened it
+    first_name: str  # "" when unknown: shown as "a customer"
+    opened_at: datetime
+    age: timedelta
+    assignee: str  # "" when nobody has it yet
+    overdue: bool
+
+    @property
+    def age_label(self) -> str:
+        return duration_label(max(self.age, timedelta()).total_seconds() / 60)
+
+
+@dataclass(frozen=True)
+class MeetingSheet:
+    business: Business
+    week: DigestWeek
+    made_at: datetime
+    figures: list[FigureChange]
+    wins: list[dict]
+    named_staff: list[dict]
+    saves: list[dict]
+    saves_total: int
+    savers: list[dict]
+    open_count: int
+    overdue_count: int
+    open_complaints: list[OpenComplaint]
+    causes: list[dict]
+    ideas: list[dict]
+    ideas_total: int
+
+    @property
+    def more_saves(self) -> int:
+        return self.saves_total - len(self.saves)
+
+    @property
+    def more_open(self) -> int:
+        return self.open_count - len(self.open_complaints)
+
+    @property
+    def more_ideas(self) -> int:
+        return self.ideas_total - len(self.ideas)
+
+
+def meeting_sheet_build(*, business: Business, week: DigestWeek, now: datetime | None = None) -> MeetingSheet:
+    """Everything one business's sheet shows for `week` (see meeting_sheet_week), in a fixed number of queries."""
+    now = now or timezone.now()
+    saves = meeting_sheet_saves(business=business, week=week)
+    ideas = meeting_sheet_new_ideas(business=business, week=week)
+    counts = meeting_sheet_complaint_counts(business=business, now=now)
+    return MeetingSheet(
+        business=business,
+        week=week,
+        made_at=now,
+        figures=meeting_sheet_figures(business=business, week=week),
+        wins=digest_best_comments(business=business, week=week, limit=WINS_LENGTH),
+        named_staff=digest_named_staff(business=business, week=week, limit=NAMED_STAFF_LENGTH),
+        saves=saves,
+        saves_total=saves[0]["total"] if saves else 0,
+        savers=digest_savers(business=business, week=week, limit=SAVERS_LENGTH),
+        open_count=counts["open"],
+        overdue_count=counts["overdue"],
+        open_complaints=meeting_sheet_open_complaints(business=business, now=now) if counts["open"] else [],
+        causes=meeting_sheet_causes(business=business, week=week),
+        ideas=ideas,
+        ideas_total=ideas[0]["total"] if ideas else 0,
+    )
+
+
+def meeting_sheet_figures(*, business: Business, week: DigestWeek) -> list[FigureChange]:
+    """The week's figures against the week before: answers, ratings, NPS where asked, complaints."""
+    this = figures(business=business, start=week.start, end=week.end)
+    before = figures(business=business, start=week.previous_start, end=week.previous_end)
+    cases = complaint_figures(business=business, start=week.start, end=week.end)
+    cases_before = complaint_figures(business=business, start=week.previous_start, end=week.previous_end)
+    rows = [
+        FigureChange("Responses", this.responses, before.responses, "count"),
+        FigureChange("Response rate", this.response_rate, before.response_rate, "rate"),
+        FigureChange("Average rating", this.average_rating, before.average_rating, "stars"),
+        FigureChange("4–5 star answers (CSAT)", this.csat, before.csat, "rate"),
+    ]
+    if business.ask_recommend_score or this.nps is not None or before.nps is not None:
+        rows.append(FigureChange("Recommend score (NPS)", this.nps, before.nps, "score"))
+    first_response = "median_minutes_to_first_response"
+    return [
+        *rows,
+        # Fewer complaints is better news, though every complaint heard is a chance to make it right.
+        FigureChange("Complaints opened", cases["opened"], cases_before["opened"], "count", higher_is_better=False),
+        FigureChange(
+            "Median first response",
+            cases[first_response],
+            cases_before[first_response],
+            "minutes",
+            higher_is_better=False,
+        ),
+        FigureChange("Won back (recovery rate)", cases["recovery_rate"], cases_before["recovery_rate"], "rate"),
+    ]
+
+
+def meeting_sheet_saves(*, business: Business, week: DigestWeek, limit: int = SAVES_LENGTH) -> list[dict]:
+    """The digest's saves (complaints resolved this week, newest first, `total` counting them all),
+    each with who saved it: the staff member who resolved it through their link, else its assignee."""
+    rows = week_saves(business=business, week=week).values(
+        "original_rating",
+        "resolution",
+        "total",
+        "cause",
+        rating=F("feedback__rating"),
+        display_name=F("feedback__display_name"),
+        staff_name=F("feedback__staff__name"),
+        saved_by_staff=F("resolved_by_staff__name"),
+        **_assignee_fields(),
+    )
+    return [{**row, "saved_by": row["saved_by_staff"] or _login_name(row)} for row in rows[:limit]]
+
+
+def meeting_sheet_complaint_counts(*, business: Business, now: datetime) -> dict:
+    """How many complaints are open now, and how many of them are overdue (one query)."""
+    open_cases = Case.objects.filter(business=business).open()
+    return open_cases.aggregate(
+        open=Count("id"), overdue=Count("id", filter=Q(first_response_at__isnull=True, deadline__lt=now))
+    )
+
+
+def meeting_sheet_open_complaints(
+    *, business: Business, now: datetime, limit: int = OPEN_LENGTH
+) -> list[OpenComplaint]:
+    """The oldest complaints still open, oldest first: the ones the meeting should not leave waiting."""
+    rows = (
+        Case.objects.filter(business=business)
+        .open()
+        .order_by("opened_at", "id")
+        .values(
+            "original_rating",
+            "opened_at",
+            "deadline",
+            "first_response_at",
+            customer_name=F("feedback__customer__name"),
+            respondent_name=F("feedback__request__respondent_name"),
+            staff_owner_name=F("staff_owner__name"),
+            **_assignee_fields(),
+        )
+    )
+    return [
+        OpenComplaint(
+            rating=row["original_rating"],
+            first_name=_first_word(row["customer_name"] or row["respondent_name"] or ""),
+            opened_at=row["opened_at"],
+            age=now - row["opened_at"],
+            assignee=row["staff_owner_name"] or _login_name(row),
+            overdue=row["first_response_at"] is None and row["deadline"] < now,
+        )
+        for row in rows[:limit]
+    ]
+
+
+def meeting_sheet_causes(*, business: Business, week: DigestWeek, limit: int = CAUSES_LENGTH) -> list[dict]:
+    """The top causes of the complaints resolved this week, each with its change against the week before."""
+    causes = case_causes(business=business, start=week.start, end=week.end, previous_start=week.previous_start)
+    return [{**cause, "trend": change_label(cause["change"])} for cause in causes[:limit]]
+
+
+def meeting_sheet_new_ideas(*, business: Business, week: DigestWeek, limit: int = IDEAS_LENGTH) -> list[dict]:
+    """Customers' ideas that came in this week and nobody has taken up yet (state new); `total` counts them all."""
+    rows = (
+        Idea.objects.filter(
+            business=business,
+            state=Idea.State.NEW,
+            feedback__internal=False,
+            created_at__gte=week.start,
+            created_at__lt=week.end,
+        )
+        .annotate(total=Window(Count("id")))
+        .order_by("-created_at", "-id")
+        .values(
+            "total",
+            improvement=F("feedback__improvement"),
+            rating=F("feedback__rating"),
+            display_name=F("feedback__display_name"),
+        )
+    )
+    return list(rows[:limit])
+
+
+def _assignee_fields() -> dict:
+    return {
+        "assignee_first_name": F("assignee__first_name"),
+        "assignee_last_name": F("assignee__last_name"),
+        "assignee_username": F("assignee__username"),
+    }
+
+
+def _login_name(row: dict) -> str:
+    """An assignee's name as printed: their full name, else their login without its domain (never an address)."""
+    full_name = f"{row['assignee_first_name'] or ''} {row['assignee_last_name'] or ''}".strip()
+    return full_name or (row["assignee_username"] or "").split("@")[0]
+
+
+def _first_word(name: str) -> str:
+    return name.split()[0] if name.strip() else ""

@@ -1,0 +1,135 @@
+"""The customer's form by keyboard alone at 200 % zoom: a 1280×900 screen zoomed to 200 % lays the
+page out in 640×450 CSS pixels (device scale factor 2). Nothing scrolls sideways, Tab reaches every
+control in order, each one scrolls into view when focused and shows a visible focus outline, and
+the answer goes in with the keyboard. Screenshots: test-artifacts/screenshots/journey-5-*.png.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+from feedback.links import feedback_url
+from feedback.models import Feedback
+from tests.browser.axe import assert_accessible
+from tests.browser.conftest import PageLog
+from tests.browser.journeys import assert_clean, assert_no_sideways_scrolling, guarded_page, screenshot
+from tests.businesses.factories import BusinessFactory, StaffMemberFactory
+from tests.feedback.factories import FeedbackRequestFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+JOURNEY = 5
+ZOOMED_200 = {"viewport": {"width": 640, "height": 450}, "device_scale_factor": 2}
+COMMENT = "Warm bread, kind people."
+
+# Every control a keyboard user should reach, one entry per radio group (Tab stops once in a group).
+TAB_STOPS_JS = """() => {
+  const visible = (el) => el.getClientRects().length > 0 && !el.closest('[aria-hidden="true"], .trap');
+  const stops = [];
+  for (const el of document.querySelectorAll('main a[href], main input, main select, main textarea, main button')) {
+    if (el.type === 'hidden' || el.disabled || el.tabIndex < 0 || !visible(el)) continue;
+    const key = el.type === 'radio' ? `radio:${el.name}` : (el.id || el.name || el.textContent.trim());
+    if (!stops.includes(key)) stops.push(key);
+  }
+  return stops;
+}"""
+FOCUSED_JS = """async () => {
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  const el = document.activeElement;
+  const key = el.type === 'radio' ? `radio:${el.name}` : (el.id || el.name || el.textContent.trim());
+  // A radio or a checkbox is shown as the option around it (its label, the thing a person taps).
+  const box = ((el.type === 'radio' || el.type === 'checkbox') && el.closest('label') || el).getBoundingClientRect();
+  const style = getComputedStyle(el);
+  const outlined = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
+  return {
+    key,
+    // The whole control; of a text box, its first lines (Chromium scrolls a text box in only as far
+    // as its caret, where the typing happens).
+    inView: box.top >= 0 && box.left >= 0 && box.right <= innerWidth
+      && (el.tagName === 'TEXTAREA' ? box.top + 40 <= innerHeight : box.bottom <= innerHeight),
+    box: [box.top, box.bottom, box.left, box.right, innerHeight],
+    outlined,
+  };
+}"""
+
+
+def tab_to(page, selector: str, *, limit: int = 40) -> None:
+    """Press Tab until the focused element matches `selector`; fail if it is never reached."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(selector) => document.activeElement.matches(selector)", selector):
+            return
+    pytest.fail(f"{selector} cannot be reached with Tab.")
+
+
+@pytest.fixture
+def feedback_request(db):
+    business = BusinessFactory(
+        name="Corner Bakery", review_url="https://reviews.example/corner-bakery", ask_recommend_score=True
+    )
+    maya = StaffMemberFactory(business=business, name="Maya Lindqvist")
+    return FeedbackRequestFactory(business=business, customer__name="Ana Silva", staff=maya)
+
+
+def test_the_form_works_by_keyboard_alone_at_200_percent_zoom(
+    browser, live_server, feedback_request, page_log: PageLog
+):
+    context = browser.new_context(**ZOOMED_200)
+    page = guarded_page(context, {urlsplit(live_server.url).netloc}, page_log)
+    parts = urlsplit(feedback_url(feedback_request))
+    page.goto(f"{live_server.url}{parts.path}")
+    assert page.evaluate("window.innerWidth") == 640
+    assert_no_sideways_scrolling(page)
+    screenshot(page, JOURNEY, "1-form-at-200-percent")
+    assert_accessible(page, "journey-5-form-at-200-percent")
+
+    expected = page.evaluate(TAB_STOPS_JS)
+    assert "radio:rating" in expected and "id_consent_to_publish" in expected
+    reached, hidden, unmarked = [], [], []
+    for _ in range(3 * len(expected) + 10):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED_JS)
+        if focused["key"] in expected and focused["key"] not in reached:
+            reached.append(focused["key"])
+            if not focused["inView"]:
+                hidden.append((focused["key"], focused["box"]))
+            if not focused["outlined"]:
+                unmarked.append(focused["key"])
+            if focused["key"] == "radio:rating":
+                screenshot(page, JOURNEY, "2-stars-focused-at-200-percent", full_page=False)
+        if len(reached) == len(expected):
+            break
+    assert reached == expected, "Tab skips controls or reaches them out of order"
+    assert hidden == [], f"focused controls left out of view: {hidden}"
+    assert unmarked == [], f"focused controls without a visible outline: {unmarked}"
+    assert_no_sideways_scrolling(page)
+
+    # Now answer with the keyboard alone, from the top of the page: 5 stars, a comment, consent, send.
+    page.reload()
+    tab_to(page, "input[name=rating]")
+    page.keyboard.press("Space")
+    for _ in range(5):
+        if page.evaluate("document.activeElement.value") == "5":
+            break
+        page.keyboard.press("ArrowUp")
+    expect(page.get_by_role("radio", name="5 stars — Excellent")).to_be_checked()
+    tab_to(page, "textarea[name=comment]")
+    page.keyboard.type(COMMENT)
+    tab_to(page, "input[name=consent_to_publish]")
+    page.keyboard.press("Space")
+    screenshot(page, JOURNEY, "3-consent-focused-at-200-percent", full_page=False)
+    tab_to(page, "button[type=submit]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you, Ana!")
+    assert_no_sideways_scrolling(page)
+    screenshot(page, JOURNEY, "4-thanks-at-200-percent")
+    assert_accessible(page, "journey-5-thanks-at-200-percent")
+    feedback = Feedback.objects.get()
+    assert (feedback.rating, feedback.comment, feedback.consent_to_publish) == (5, COMMENT, True)
+    assert_clean(page_log)
+    context.close()
