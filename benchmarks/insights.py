@@ -1,6 +1,7 @@
 """Benchmark: the owner's dashboard, the metrics API and the weekly digests on 1,000,000 answers.
 
-    .venv/bin/python benchmarks/insights.py --database-url postgres://postgres@127.0.0.1:5432/raves_bench_insights [--rebuild]
+    .venv/bin/python benchmarks/insights.py \
+        --database-url postgres://postgres@127.0.0.1:5432/raves_bench_insights [--rebuild]
 
 On PostgreSQL, in a database of its own (created when missing, dropped and built again with
 `--rebuild`), it builds once, with COPY: 200 businesses holding 1,000,000 answers (Feedback rows)

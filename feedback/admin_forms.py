@@ -5,6 +5,7 @@ from __future__ import annotations
 import zoneinfo
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -53,6 +54,10 @@ class FeedbackRequestAddForm(forms.Form):
         required=False,
         help_text="For an internal request: the team that was served (e.g. Finance).",
     )
+    language = forms.ChoiceField(
+        required=False,
+        help_text="The customer's language for the email and the form; empty is the business's default.",
+    )
 
     def __init__(self, *args, businesses: QuerySet[Business], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -62,6 +67,7 @@ class FeedbackRequestAddForm(forms.Form):
         staff.queryset = StaffMember.objects.active().filter(business__in=businesses).select_related("business")
         if len(businesses) > 1:
             staff.label_from_instance = lambda member: f"{member.name} ({member.business.name})"
+        self.fields["language"].choices = [("", "The business's default"), *settings.LANGUAGES]
 
     def clean(self) -> dict:
         data = super().clean()
@@ -70,6 +76,11 @@ class FeedbackRequestAddForm(forms.Form):
             self.add_error("staff", f"{staff.name} does not work for {business.name}.")
         if data.get("team") and not data.get("internal"):
             self.add_error("team", "A team is only for internal requests: tick “Internal” or leave the team empty.")
+        offered = business.offered_languages() if business else []
+        if business and data.get("language") and data["language"] not in offered:
+            self.add_error(
+                "language", f"{business.name} offers {', '.join(offered)}: choose one of them or leave it empty."
+            )
         if business and data.get("interaction_at"):
             # The widget gives a time in the server's zone; the owner typed their business's time.
             typed = timezone.make_naive(data["interaction_at"])
@@ -89,6 +100,7 @@ class FeedbackRequestAddForm(forms.Form):
             reference=data["reference"].strip(),
             internal=data["internal"],
             team=data["team"],
+            language=data.get("language", ""),
         )
 
 

@@ -138,6 +138,33 @@ def test_the_admin_form_refuses_a_team_of_101_characters(owner):
     assert not FeedbackRequest.objects.exists()
 
 
+def test_the_admin_form_names_the_customers_language(owner):
+    response = logged_in(owner).post(ADD_URL, add_form(language="de"))
+
+    assert response.status_code == 302
+    assert FeedbackRequest.objects.get().language == "de"
+
+
+def test_the_admin_form_refuses_a_language_the_business_does_not_offer(owner, business):
+    business.languages = ["en"]
+    business.save()
+
+    response = logged_in(owner).post(ADD_URL, add_form(language="de"))
+
+    assert response.status_code == 200
+    assert "offers en: choose one of them or leave it empty" in response.content.decode()
+    assert not FeedbackRequest.objects.exists()
+
+
+@pytest.mark.parametrize("language", ["xx", "de-AT", "<script>", "\x00"])
+def test_the_admin_form_refuses_a_language_the_install_does_not_know(owner, language):
+    response = logged_in(owner).post(ADD_URL, add_form(language=language))
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not FeedbackRequest.objects.exists()
+
+
 # --- The CSV import ------------------------------------------------------------------------------
 
 

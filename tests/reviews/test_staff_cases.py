@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from businesses.models import Customer, Membership, Weekday
+from feedback.services.open_links import open_feedback_link, open_feedback_submit
 from feedback.services.privacy import customers_erase
 from feedback.services.responses import Answer, feedback_submit
 from insights import tasks as insights_tasks
@@ -25,7 +26,7 @@ from outbox.services import outbox_emails_send
 from reviews.models import Case, CaseMessage
 from reviews.staff_links import SALT
 from tests.businesses.factories import MembershipFactory, StaffMemberFactory
-from tests.feedback.factories import FeedbackRequestFactory
+from tests.feedback.factories import FeedbackRequestFactory, feedback_token
 from tests.reviews.test_admin_cases import form_data
 
 pytestmark = pytest.mark.django_db
@@ -217,6 +218,23 @@ def test_posting_a_message_emails_the_customer_once_signed_by_the_staff_member(b
     case.refresh_from_db()
     assert case.first_response_at is not None and case.status == Case.Status.CONTACTED
     assert "Maya Lindqvist" in Client().get(path).content.decode()
+
+
+def test_a_message_to_a_walk_in_without_an_address_is_kept_on_their_page_and_says_so(business, maya):
+    link = open_feedback_link(business=business)
+    feedback = open_feedback_submit(link=link, answer=Answer(rating=1, comment=COMPLAINT), name="Tom Berg")
+    case = Case.objects.get(feedback=feedback)
+    path = assigned_link(business, case, maya)
+
+    response = Client().post(path, {"action": "message", "message-body": "Tom, I am sorry. Come and see me."})
+    page = Client().get(response["Location"]).content.decode()
+
+    assert "it is not emailed" in page and "on its way to the customer" not in page
+    assert deliver("case-message:") == []
+    assert (
+        "Tom, I am sorry."
+        in Client().get(reverse("cases:conversation", args=[feedback_token(feedback.request)])).content.decode()
+    )
 
 
 def test_an_empty_message_is_refused_with_a_clear_message(business, maya):
