@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from django.utils.translation import gettext
+
 from businesses.models import Business
 from showcase.selectors import RatingSummary
 
@@ -35,7 +37,7 @@ def business_jsonld(*, business: Business, summary: RatingSummary, reviews, url:
     data["review"] = [
         {
             "@type": "Review",
-            "author": {"@type": "Person", "name": review.published_display_name or "Anonymous"},
+            "author": {"@type": "Person", "name": review.published_display_name or gettext("Anonymous")},
             "datePublished": (review.published_at or review.created_at).date().isoformat(),
             "reviewBody": review.published_comment,
             "reviewRating": {

@@ -1,26 +1,36 @@
-"""Public pages: no login, nothing personal, contact details front and centre. Cached per business."""
+"""Public pages: no login, nothing personal, contact details front and centre. Cached per business.
+
+Each page speaks the visitor's language among those the business offers: `?lang=`, else the
+browser's Accept-Language, else the business's default. The language is part of every cache key.
+"""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from csp.decorators import csp_replace
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.template.defaultfilters import floatformat
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.cache import cache_control
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
 from businesses.models import Business
 from config.links import absolute_url, showcase_url
+from feedback.languages import browser_language, chosen_language
 from showcase.cache import cached, public_business
 from showcase.jsonld import business_jsonld
 from showcase.selectors import (
@@ -34,7 +44,11 @@ from showcase.selectors import (
 )
 
 REVIEWS_PER_PAGE = 10
-SORT_LABELS = {"newest": "Newest first", "highest": "Highest rated", "lowest": "Lowest rated"}
+SORT_LABELS = {
+    "newest": gettext_lazy("Newest first"),
+    "highest": gettext_lazy("Highest rated"),
+    "lowest": gettext_lazy("Lowest rated"),
+}
 SORTS_SHOWN = list(SORT_LABELS.items())
 # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
 PAGE_NUMBER = re.compile(r"[0-9]{1,9}")
@@ -50,6 +64,7 @@ class PageQuery:
     sort: str = "newest"
     page: int = 1
     verified: bool = False  # only verified customers' reviews (answers to emailed invitations)
+    lang: str = ""  # a language other than the business's default, kept in every link
 
     @classmethod
     def from_request(cls, request: HttpRequest) -> PageQuery:
@@ -73,7 +88,14 @@ class PageQuery:
         return self.stars is not None or self.sort != "newest" or self.verified
 
     def url(self, base: str, **changes) -> str:
-        values = {"stars": self.stars, "verified": int(self.verified), "sort": self.sort, "page": self.page, **changes}
+        values = {
+            "stars": self.stars,
+            "verified": int(self.verified),
+            "sort": self.sort,
+            "page": self.page,
+            "lang": self.lang,
+            **changes,
+        }
         query = {
             name: value
             for name, value in values.items()
@@ -93,16 +115,46 @@ def public(slug: str) -> tuple[Business, Callable[[], Business]]:
     return business, lambda: business_get_public(slug=slug)
 
 
+@dataclass(frozen=True)
+class Language:
+    """The language a public page speaks, and whether the browser's Accept-Language chose it."""
+
+    code: str
+    by_browser: bool  # so the answer varies with Accept-Language
+
+    @classmethod
+    def of(cls, request: HttpRequest, business: Business) -> Language:
+        offered = business.offered_languages()
+        default = business.customer_language()
+        chosen = chosen_language(request, business)
+        if chosen:
+            return cls(chosen, by_browser=False)
+        return cls(browser_language(request, offered) or default, by_browser=len(offered) > 1)
+
+    def respond(self, response: HttpResponse) -> HttpResponse:
+        response["Content-Language"] = self.code
+        if self.by_browser:
+            patch_vary_headers(response, ["Accept-Language"])
+        return response
+
+
+def _with_lang(url: str, code: str, default: str) -> str:
+    return url if code == default else f"{url}?{urlencode({'lang': code})}"
+
+
 @require_safe
 @cache_control(public=True, max_age=60)
 def page(request: HttpRequest, slug: str) -> HttpResponse:
     business, fresh = public(slug)
+    language = Language.of(request, business)
     query = PageQuery.from_request(request)
-    response = HttpResponse(cached(business.pk, f"page:{query.key}", lambda: _render_page(fresh(), query)))
+    with translation.override(language.code):
+        html = cached(business.pk, f"page:{language.code}:{query.key}", lambda: _render_page(fresh(), query))
+    response = HttpResponse(html)
     if business.logo_url:
         # The logo is the one thing the page may load from elsewhere: the business's own image.
         response._csp_update = {"img-src": [_origin(business.logo_url)]}
-    return response
+    return language.respond(response)
 
 
 def _origin(url: str) -> str:
@@ -111,6 +163,10 @@ def _origin(url: str) -> str:
 
 
 def _render_page(business: Business, query: PageQuery) -> str:
+    default = business.customer_language()
+    current = translation.get_language()
+    # ?lang in the page's links, from the business loaded afresh (its default language may have just changed).
+    query = replace(query, lang=_param(current, default))
     order = SORTS[query.sort]
     ids = review_ids_published(business=business, stars=query.stars, verified_only=query.verified, order=order)
     paginator = Paginator(ids, REVIEWS_PER_PAGE)
@@ -123,6 +179,7 @@ def _render_page(business: Business, query: PageQuery) -> str:
     summary = rating_summary(business=business)
     base = reverse("showcase:page", kwargs={"slug": business.slug})
     canonical = absolute_url(query.url(base))
+    offered = business.offered_languages()
     context = {
         "business": business,
         "summary": summary,
@@ -132,10 +189,35 @@ def _render_page(business: Business, query: PageQuery) -> str:
         "shoutouts": staff_shoutouts(business=business),
         "canonical_url": canonical,
         "noindex": query.is_variant,
+        "how_url": _with_lang(reverse("showcase:how-reviews-work", kwargs={"slug": business.slug}), current, default),
+        "language_links": _language_links(offered, current, lambda code: query.url(base, lang=_param(code, default))),
+        "alternates": _alternates(
+            offered, default, lambda code: absolute_url(query.url(base, lang=_param(code, default)))
+        ),
         **_navigation(query, base, page_obj),
     }
     context["jsonld"] = business_jsonld(business=business, summary=summary, reviews=context["reviews"], url=canonical)
     return render_to_string("showcase/page.html", context)
+
+
+def _param(code: str, default: str) -> str:
+    """The value of ?lang in the URLs of `code`: none for the business's default language."""
+    return "" if code == default else code
+
+
+def _language_links(offered: list[str], current: str, url: Callable[[str], str]) -> list[dict[str, object]]:
+    """One plain link per language the business offers (none when it offers one)."""
+    if len(offered) < 2:
+        return []
+    names = dict(settings.LANGUAGES)
+    return [{"code": code, "name": names[code], "url": url(code), "current": code == current} for code in offered]
+
+
+def _alternates(offered: list[str], default: str, url: Callable[[str], str]) -> list[tuple[str, str]]:
+    """(hreflang, absolute URL) of each language's version of the page, and x-default (none for one language)."""
+    if len(offered) < 2:
+        return []
+    return [(code, url(code)) for code in offered] + [("x-default", url(default))]
 
 
 def _navigation(query: PageQuery, base: str, page_obj) -> dict:
@@ -166,13 +248,25 @@ def _navigation(query: PageQuery, base: str, page_obj) -> dict:
 @cache_control(public=True, max_age=300)
 def how_reviews_work(request: HttpRequest, slug: str) -> HttpResponse:
     business, fresh = public(slug)
-    html = cached(business.pk, "how", lambda: _render_how_reviews_work(fresh()))
-    return HttpResponse(html)
+    language = Language.of(request, business)
+    with translation.override(language.code):
+        html = cached(business.pk, f"how:{language.code}", lambda: _render_how_reviews_work(fresh()))
+    return language.respond(HttpResponse(html))
 
 
 def _render_how_reviews_work(business: Business) -> str:
-    canonical = absolute_url(reverse("showcase:how-reviews-work", kwargs={"slug": business.slug}))
-    return render_to_string("showcase/how_reviews_work.html", {"business": business, "canonical_url": canonical})
+    base = reverse("showcase:how-reviews-work", kwargs={"slug": business.slug})
+    offered = business.offered_languages()
+    default = business.customer_language()
+    current = translation.get_language()
+    context = {
+        "business": business,
+        "canonical_url": absolute_url(_with_lang(base, current, default)),
+        "page_url": _with_lang(reverse("showcase:page", kwargs={"slug": business.slug}), current, default),
+        "language_links": _language_links(offered, current, lambda code: _with_lang(base, code, default)),
+        "alternates": _alternates(offered, default, lambda code: absolute_url(_with_lang(base, code, default))),
+    }
+    return render_to_string("showcase/how_reviews_work.html", context)
 
 
 @require_safe
@@ -182,10 +276,16 @@ def _render_how_reviews_work(business: Business) -> str:
 def embed(request: HttpRequest, slug: str) -> HttpResponse:
     """The iframe version of the widget: the rating badge and the latest reviews, nothing else."""
     business, fresh = public(slug)
-    html = cached(business.pk, "embed", lambda: render_to_string("showcase/embed.html", _widget_context(fresh())))
+    language = Language.of(request, business)
+    with translation.override(language.code):
+        html = cached(
+            business.pk,
+            f"embed:{language.code}",
+            lambda: render_to_string("showcase/embed.html", _widget_context(fresh())),
+        )
     response = HttpResponse(html)
     response["Cross-Origin-Resource-Policy"] = "cross-origin"  # framed by pages that require it (COEP)
-    return response
+    return language.respond(response)
 
 
 @require_safe
@@ -193,18 +293,21 @@ def embed(request: HttpRequest, slug: str) -> HttpResponse:
 def widget_script(request: HttpRequest, slug: str) -> HttpResponse:
     """The embeddable script: this business's badge data inlined (escaped) ahead of the renderer."""
     business, fresh = public(slug)
-    script = cached(business.pk, "widget", lambda: _widget_script(fresh()))
+    language = Language.of(request, business)
+    with translation.override(language.code):
+        script = cached(business.pk, f"widget:{language.code}", lambda: _widget_script(fresh()))
     response = HttpResponse(script, content_type="application/javascript; charset=utf-8")
     response["Access-Control-Allow-Origin"] = "*"
     response["Cross-Origin-Resource-Policy"] = "cross-origin"  # loadable by pages that require it (COEP)
-    return response
+    return language.respond(response)
 
 
 def _widget_context(business: Business) -> dict:
     summary = rating_summary(business=business)
     # The latest, plainly: the widget has no room for the page's "featured first" note.
     reviews = reviews_shown(ids=review_ids_published(business=business)[:3], order=LATEST)
-    return {"business": business, "summary": summary, "reviews": reviews, "url": showcase_url(business)}
+    url = _with_lang(showcase_url(business), translation.get_language(), business.customer_language())
+    return {"business": business, "summary": summary, "reviews": reviews, "url": url}
 
 
 def _widget_script(business: Business) -> str:
@@ -219,13 +322,35 @@ def _widget_script(business: Business) -> str:
             {
                 "rating": review.feedback.rating,
                 "text": review.published_comment[:280],
-                "name": review.published_display_name or "Anonymous",
+                "name": review.published_display_name or gettext("Anonymous"),
             }
             for review in context["reviews"]
         ],
+        # The renderer's words, in the page's language (the average as the language writes it).
+        "texts": {
+            "lang": translation.get_language(),
+            "average": localize_number(summary.average_rating),
+            "outOf": gettext(" out of 5"),
+            "count": ngettext("from %(count)s rating", "from %(count)s ratings", summary.rating_count)
+            % {"count": summary.rating_count},
+            "none": gettext("No ratings yet"),
+            "stars": {value: _stars_label(value) for value in range(1, 6)},
+            "label": gettext("Customer reviews of %(business)s") % {"business": business.name},
+            "readAll": gettext("Read all reviews of %(business)s") % {"business": business.name},
+            "newTab": gettext(" (opens in a new tab)"),
+        },
     }
     # "<" escaped so that no value can close a surrounding script element (ASCII output: no U+2028 either).
     payload = json.dumps(data).replace("<", "\\u003c")
     with open(finders.find("js/widget.js"), encoding="utf-8") as renderer:
         # The renderer is one function expression: called with the data, it leaves no global behind.
         return f"{renderer.read().strip().rstrip(';')}({payload});\n"
+
+
+def _stars_label(value: int) -> str:
+    return ngettext("%(stars)s out of 5 stars", "%(stars)s out of 5 stars", value) % {"stars": value}
+
+
+def localize_number(value: float | None) -> str:
+    """The average with one decimal, as the active language writes it ("4.6", "4,6")."""
+    return floatformat(value, 1) if value is not None else ""

@@ -39,18 +39,21 @@
       "ul{list-style:none;margin:10px 0 0;padding:0}li{border-top:1px solid #e2e8f0;padding:8px 0;overflow-wrap:anywhere}" +
       ".who{color:#475569;font-size:13px}a{color:#1d4ed8;font-weight:600}" +
       "a:focus-visible{outline:3px solid #1d4ed8;outline-offset:2px}");
+    /* The words come with the data, in the language of the page that asked for the script. */
+    var t = data.texts || {};
     var box = el("section", undefined, "box");
-    box.setAttribute("aria-label", "Customer reviews of " + data.name);
+    if (t.lang) box.setAttribute("lang", t.lang);
+    box.setAttribute("aria-label", t.label || "Customer reviews of " + data.name);
     var badge = el("div", undefined, "badge");
     if (data.count) {
-      var average = Number(data.average).toFixed(1);
+      var average = t.average || Number(data.average).toFixed(1);
       var avg = el("span", average, "avg");
-      avg.appendChild(el("span", " out of 5", "sr"));
+      avg.appendChild(el("span", t.outOf || " out of 5", "sr"));
       badge.appendChild(avg);
       badge.appendChild(stars(data.average));
-      badge.appendChild(el("span", "from " + data.count + (data.count === 1 ? " rating" : " ratings")));
+      badge.appendChild(el("span", t.count || "from " + data.count + (data.count === 1 ? " rating" : " ratings")));
     } else {
-      badge.appendChild(el("span", "No ratings yet"));
+      badge.appendChild(el("span", t.none || "No ratings yet"));
     }
     box.appendChild(badge);
     if (data.reviews && data.reviews.length) {
@@ -58,15 +61,15 @@
       for (var i = 0; i < data.reviews.length; i++) {
         var review = data.reviews[i];
         var item = el("li");
-        item.appendChild(stars(review.rating, review.rating + " out of 5 stars"));
+        item.appendChild(stars(review.rating, (t.stars && t.stars[review.rating]) || review.rating + " out of 5 stars"));
         item.appendChild(el("div", review.text));
         item.appendChild(el("div", review.name, "who"));
         list.appendChild(item);
       }
       box.appendChild(list);
     }
-    var link = el("a", "Read all reviews of " + data.name);
-    link.appendChild(el("span", " (opens in a new tab)", "sr"));
+    var link = el("a", t.readAll || "Read all reviews of " + data.name);
+    link.appendChild(el("span", t.newTab || " (opens in a new tab)", "sr"));
     link.href = data.url;
     link.rel = "noopener";
     link.target = "_blank";

@@ -128,7 +128,9 @@ def test_the_embed_shows_the_badge_and_escapes_hostile_reviews(business):
 
 
 def test_without_ratings_the_widget_and_embed_say_so(business):
-    assert widget_data(business) | {"url": None, "name": None} == {
+    data = widget_data(business)
+    assert data.pop("texts")["none"] == "No ratings yet"
+    assert data | {"url": None, "name": None} == {
         "name": None,
         "url": None,
         "average": None,
