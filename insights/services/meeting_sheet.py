@@ -25,12 +25,13 @@ from businesses.models import Business
 from feedback.models import Idea
 from insights.dashboard import duration_label
 from insights.emails import NO_FIGURE, change_label, duration, percent, recommend_score, stars
-from insights.metrics import case_causes, complaint_figures, figures, period_bounds
+from insights.metrics import case_causes, complaint_figures, figures
 from insights.services.digest import (
     DigestWeek,
     digest_best_comments,
     digest_named_staff,
     digest_savers,
+    digest_week,
     week_saves,
 )
 from reviews.models import Case
@@ -48,21 +49,9 @@ IDEAS_LENGTH = 5
 
 
 def meeting_sheet_week(business: Business, *, day: date) -> DigestWeek:
-    """The local Monday–Sunday week that holds `day`, and the week before it."""
+    """The local Monday–Sunday week that holds `day`, and the week before it (the digest's week)."""
     monday = day - timedelta(days=day.weekday())
-    sunday = monday + timedelta(days=6)
-    start, end = period_bounds(business, monday, sunday)
-    previous_start, previous_end = period_bounds(business, monday - timedelta(weeks=1), sunday - timedelta(weeks=1))
-    year, week, _ = monday.isocalendar()
-    return DigestWeek(
-        label=f"{year}-W{week:02d}",
-        first_day=monday,
-        last_day=sunday,
-        start=start,
-        end=end,
-        previous_start=previous_start,
-        previous_end=previous_end,
-    )
+    return digest_week(business, sent_on=monday, last_day=monday + timedelta(days=6))
 
 
 def meeting_sheet_last_full_week(business: Business, *, now: datetime | None = None) -> DigestWeek:
