@@ -40,6 +40,6 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import os, sys, urllib.parse, urllib.request; host = urllib.parse.urlsplit(os.environ.get('SITE_URL') or 'http://localhost').netloc or 'localhost'; request = urllib.request.Request('http://127.0.0.1:8000/healthz', headers={'Host': host}); sys.exit(0 if urllib.request.urlopen(request, timeout=4).status == 200 else 1)"]
 
-# The access log redacts link tokens (/f/<token>/) and URL credentials (config/log_redaction.py).
+# The access log redacts link tokens (/f/<token>/) and URL credentials (core/log_redaction.py).
 CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", \
-     "--logger-class", "config.log_redaction.RedactingGunicornLogger"]
+     "--logger-class", "core.log_redaction.RedactingGunicornLogger"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -10,17 +11,20 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
 from businesses.admin_scoping import BusinessScopedAdmin, business_ids, business_roles
 from businesses.models import Business, BusinessAPIKey, Customer, Membership, StaffMember
-from businesses.services import business_webhook_secret_rotate
-from showcase.cache import showcase_cache_invalidate
+from businesses.privacy import customer_data_export, customers_erase
+from businesses.services import business_save, business_webhook_secret_rotate
 
 OWNERS = frozenset({Membership.Role.OWNER})
-WEBHOOK_SECRET_HELP = (
+WEBHOOK_SECRET_HELP = _(
     "Each webhook is signed with a secret that is shown once, when it is made (on saving a webhook URL) "
     "or rotated (the list's action “Rotate the webhook secret”), and never again."
 )
@@ -33,15 +37,15 @@ class BusinessAdmin(BusinessScopedAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     fieldsets = [
-        (None, {"fields": ["name", "slug", "logo_url", "timezone"]}),
-        ("Languages (emails and pages customers read)", {"fields": ["default_language", "languages"]}),
+        (None, {"fields": ["name", "slug", "logo_url", "accent_color", "timezone"]}),
+        (_("Languages (emails and pages customers read)"), {"fields": ["default_language", "languages"]}),
         (
-            "Contact details (shown to customers and on the public page)",
+            _("Contact details (shown to customers and on the public page)"),
             {"fields": ["phone", "email", "website", "address", "review_url"]},
         ),
-        ("Walk-in and phone customers (QR codes)", {"fields": ["flyer_line", "open_feedback_links"]}),
+        (_("Walk-in and phone customers (QR codes)"), {"fields": ["flyer_line", "open_feedback_links"]}),
         (
-            "Asking customers",
+            _("Asking customers"),
             {
                 "fields": [
                     "quiet_period_days",
@@ -53,7 +57,7 @@ class BusinessAdmin(BusinessScopedAdmin):
             },
         ),
         (
-            "Complaints and reviews",
+            _("Complaints and reviews"),
             {
                 "fields": [
                     "low_rating_threshold",
@@ -65,8 +69,8 @@ class BusinessAdmin(BusinessScopedAdmin):
                 ]
             },
         ),
-        ("Weekly wins email", {"fields": ["digest_weekday", "digest_hour"]}),
-        ("Webhooks", {"fields": ["webhook_url"], "classes": ["collapse"], "description": WEBHOOK_SECRET_HELP}),
+        (_("Weekly wins email"), {"fields": ["digest_weekday", "digest_hour"]}),
+        (_("Webhooks"), {"fields": ["webhook_url"], "classes": ["collapse"], "description": WEBHOOK_SECRET_HELP}),
     ]
     readonly_fields = ["open_feedback_links"]
     actions = ["rotate_webhook_secret"]
@@ -84,32 +88,42 @@ class BusinessAdmin(BusinessScopedAdmin):
         readonly = super().get_readonly_fields(request, obj)
         return readonly if request.user.is_superuser else [*readonly, "daily_limit"]
 
-    @admin.display(description="Open feedback links")
+    def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "accent_color":
+            # The browser's colour picker; the model still checks the value (white text must read on it).
+            kwargs["widget"] = forms.TextInput(attrs={"type": "color"})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    @admin.display(description=_("Open feedback links"))
     def open_feedback_links(self, obj: Business | None) -> str:
         if obj is None or obj.pk is None:
-            return "Available once the business is saved."
+            return gettext("Available once the business is saved.")
         return format_html(
-            '<a href="{}?business__id__exact={}">QR codes, table cards and counter flyers</a> '
-            "of {} and of each staff member, for walk-in and phone customers.",
-            reverse("admin:feedback_openfeedbacklink_changelist"),
-            obj.pk,
-            obj,
+            gettext(
+                '<a href="{url}">QR codes, table cards and counter flyers</a> of {business} and of each staff '
+                "member, for walk-in and phone customers."
+            ),
+            url=f"{reverse('admin:feedback_openfeedbacklink_changelist')}?business__id__exact={obj.pk}",
+            business=obj,
         )
 
-    @admin.display(description="Daily invitation limit")
+    @admin.display(description=_("Daily invitation limit"))
     def daily_limit(self, obj: Business | None) -> str:
         limit = obj.invitations_per_day if obj else settings.FEEDBACK_DAILY_LIMIT
-        return f"{limit:,} invitations and reminders a day (set by the server's administrator)"
+        return ngettext(
+            "%(limit)s invitation or reminder a day (set by the server's administrator)",
+            "%(limit)s invitations and reminders a day (set by the server's administrator)",
+            limit,
+        ) % {"limit": number_format(limit, force_grouping=True)}
 
     def save_model(self, request: HttpRequest, obj: Business, form, change: bool) -> None:
         # The form's validation (Business.clean) made a secret when a URL was set without one.
         stored = Business.objects.filter(pk=obj.pk).values_list("webhook_secret", flat=True).first() if change else ""
-        super().save_model(request, obj, form, change)
-        showcase_cache_invalidate(obj.pk)  # the public page shows the name, contact details and logo
+        business_save(business=obj)
         if obj.webhook_secret and obj.webhook_secret != stored:
             self._show_secret_once(request, obj, obj.webhook_secret)
 
-    @admin.action(description="Rotate the webhook secret (shown once)")
+    @admin.action(description=_("Rotate the webhook secret (shown once)"))
     def rotate_webhook_secret(self, request: HttpRequest, queryset) -> None:
         """A new signing secret for each selected business the user owns, shown in this one message."""
         if not request.user.is_superuser:
@@ -120,8 +134,11 @@ class BusinessAdmin(BusinessScopedAdmin):
     def _show_secret_once(self, request: HttpRequest, business: Business, secret: str) -> None:
         self.message_user(
             request,
-            f"New webhook secret for {business}: {secret} — copy it into your receiver now: "
-            "it is not shown again (rotate it to get a new one).",
+            gettext(
+                "New webhook secret for %(business)s: %(secret)s — copy it into your receiver now: "
+                "it is not shown again (rotate it to get a new one)."
+            )
+            % {"business": business, "secret": secret},
             messages.WARNING,
         )
 
@@ -156,20 +173,19 @@ class StaffMemberAdmin(BusinessScopedAdmin):
     list_display = ["name", "email", "business", "active", "wants_digest"]
     list_filter = ["active", "wants_digest", "business"]
     search_fields = ["name", "email"]
-    fields = ["business", "name", "email", "active", "wants_digest", "open_feedback_link"]
+    fields = ["business", "name", "email", "language", "active", "wants_digest", "open_feedback_link"]
     readonly_fields = ["open_feedback_link"]
 
-    @admin.display(description="Open feedback link")
+    @admin.display(description=_("Open feedback link"))
     def open_feedback_link(self, obj: StaffMember | None) -> str:
         if obj is None or obj.pk is None:
-            return "Available once the staff member is saved."
+            return gettext("Available once the staff member is saved.")
         if not obj.active:
-            return "Switched off while this staff member is inactive."
+            return gettext("Switched off while this staff member is inactive.")
         return format_html(
-            '<a href="{}?staff__id__exact={}">QR code, table card and counter flyer</a> for customers {} served.',
-            reverse("admin:feedback_openfeedbacklink_changelist"),
-            obj.pk,
-            obj,
+            gettext('<a href="{url}">QR code, table card and counter flyer</a> for customers {staff} served.'),
+            url=f"{reverse('admin:feedback_openfeedbacklink_changelist')}?staff__id__exact={obj.pk}",
+            staff=obj,
         )
 
 
@@ -184,28 +200,32 @@ class CustomerAdmin(BusinessScopedAdmin):
     date_hierarchy = "created_at"
     actions = ["export_data", "erase_selected"]
 
-    @admin.action(description="Export selected customers' data (JSON)")
+    @admin.action(description=_("Export selected customers' data (JSON)"))
     def export_data(self, request: HttpRequest, queryset) -> HttpResponse:
         """Everything held about each selected customer, for a request to see their data."""
-        from feedback.services.privacy import customer_data_export
-
         data = [customer_data_export(customer=customer) for customer in queryset.select_related("business")]
         response = JsonResponse(data, safe=False, encoder=DjangoJSONEncoder, json_dumps_params={"indent": 2})
         response["Content-Disposition"] = 'attachment; filename="customer-data.json"'
         return response
 
-    @admin.action(description="Erase selected customers and all their feedback…")
+    @admin.action(description=_("Erase selected customers and all their feedback…"))
     def erase_selected(self, request: HttpRequest, queryset) -> HttpResponse | None:
         """A customer's request to be forgotten: a confirmation page, then everything from them goes."""
-        from feedback.services.privacy import customers_erase
-
         if request.POST.get("confirm") == "erase":
             erased = customers_erase(customers=queryset)
-            self.message_user(request, f"Erased {erased} customer{'s' if erased != 1 else ''} and all their feedback.")
+            self.message_user(
+                request,
+                ngettext(
+                    "Erased %(count)d customer and all their feedback.",
+                    "Erased %(count)d customers and all their feedback.",
+                    erased,
+                )
+                % {"count": erased},
+            )
             return None
         context = {
             **self.admin_site.each_context(request),
-            "title": "Erase customers?",
+            "title": gettext("Erase customers?"),
             "customers": queryset.annotate(
                 requests=Count("feedback_requests", distinct=True), answers=Count("feedback", distinct=True)
             ),

@@ -23,6 +23,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
+from django.utils.translation import gettext
 
 from businesses.models import Business, Membership
 
@@ -130,7 +131,7 @@ class BusinessScopedAdmin(admin.ModelAdmin):
             for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
                 self.model._meta.pk.to_python(value)
         except ValidationError:
-            self.message_user(request, "Select items from the list.", messages.WARNING)
+            self.message_user(request, gettext("Select items from the list."), messages.WARNING)
             return None
         return super().response_action(request, queryset)
 

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 
 
 class CaseInsensitiveUsernameBackend(ModelBackend):
@@ -41,7 +42,7 @@ def login_locked_out(request: HttpRequest, original_response: HttpResponse | Non
     cool_off = settings.AXES_COOLOFF_TIME
     context = {
         **admin.site.each_context(request),
-        "title": "Account locked",
+        "title": gettext("Account locked"),
         "failure_limit": settings.AXES_FAILURE_LIMIT,
         "minutes": int(cool_off.total_seconds() // 60),
     }

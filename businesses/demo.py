@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -50,6 +51,22 @@ FIRST_NAMES = [
     "Ravi",
 ]
 LAST_NAMES = ["Smith", "Garcia", "Kowalski", "Nguyen", "Brown", "Rossi", "Khan", "Dubois", "Silva", "Berg"]
+
+
+DemoPart = Callable[..., None]  # part(business=...)
+_demo_parts: list[DemoPart] = []
+
+
+def demo_part_register(part: DemoPart) -> None:
+    """An app's demo data (requests and answers, reviews and cases), loaded after the business's own."""
+    if part not in _demo_parts:
+        _demo_parts.append(part)
+
+
+def demo_parts_load(*, business: Business) -> None:
+    """Load every registered app's demo data for `business`, in app order. Safe to run again."""
+    for part in _demo_parts:
+        part(business=business)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,16 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 
+from businesses.events import public_page_changed
 from businesses.models import Business, BusinessAPIKey, Customer, Membership, StaffMember
+
+
+@transaction.atomic
+def business_save(*, business: Business) -> Business:
+    """Save a business's settings (validated by the caller's form) and tell its public page they changed."""
+    business.save()
+    public_page_changed.send(sender=Business, business_id=business.pk)
+    return business
 
 
 @transaction.atomic
@@ -60,10 +69,21 @@ def membership_create(*, user: AbstractUser, business: Business, role: str) -> M
 
 
 def staff_member_create(
-    *, business: Business, name: str, email: str, wants_digest: bool = True, active: bool = True
+    *,
+    business: Business,
+    name: str,
+    email: str,
+    wants_digest: bool = True,
+    active: bool = True,
+    language: str = "",
 ) -> StaffMember:
-    """Add a staff member; the email must be new for this business (any letter case)."""
-    member = StaffMember(business=business, name=name, email=email, wants_digest=wants_digest, active=active)
+    """Add a staff member; the email must be new for this business (any letter case).
+
+    `language` is the one of their emails and pages; "" follows the business's default.
+    """
+    member = StaffMember(
+        business=business, name=name, email=email, wants_digest=wants_digest, active=active, language=language
+    )
     member.full_clean()
     member.save()
     return member

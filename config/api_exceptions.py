@@ -13,7 +13,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from businesses.api.permissions import HasBusinessAPIKey
-from config.parsers import RequestTooLarge
+from core.parsers import RequestTooLarge
 
 
 def exception_handler(error: Exception, context: dict):

@@ -4,7 +4,7 @@ import os
 
 from celery import Celery, signals
 
-from config.log_redaction import RedactingFilter
+from core.log_redaction import RedactingFilter
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 

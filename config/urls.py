@@ -3,19 +3,23 @@
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from businesses.views import healthz
+from config.language import language_switch
 from showcase.sitemaps import ShowcaseSitemap
 
 admin.site.site_header = "Raves"
 admin.site.site_title = "Raves"
-admin.site.index_title = "Your business"
+admin.site.index_title = _("Your business")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/dashboard/", include("insights.dashboard_urls")),
     path("admin/", admin.site.urls),
+    # The language switch of the admin's header: Django's set_language, with a limit per address.
+    path("i18n/setlang/", language_switch, name="set_language"),
     path("api/v1/", include("config.api_router")),
     path("anymail/", include("anymail.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -7,6 +7,7 @@ only through `feedback_requests_create`; their history and the customers' answer
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
@@ -15,15 +16,18 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.text import Truncator
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from businesses.admin_scoping import BusinessScopedAdmin, ReadOnlyInline, scope_queryset
 from businesses.models import Business
-from config.csv_safe import write_csv
+from core.csv_safe import write_csv
 from feedback import admin_open_links  # noqa: F401 — the open feedback links (QR codes, flyers)
 from feedback.admin_forms import CustomerCsvUploadForm, FeedbackRequestAddForm
+from feedback.exports import FEEDBACK_COLUMNS, REQUEST_COLUMNS, feedback_rows, header, request_rows
 from feedback.models import BusinessIdeaSettings, CustomerImport, Feedback, FeedbackRequest, FeedbackRequestEvent, Idea
 from feedback.services.csv_import import (
     MAX_KEPT_ERRORS,
@@ -50,12 +54,20 @@ class FeedbackRequestEventInline(ReadOnlyInline):
     """The request's status history: shown, never added to, edited or deleted here."""
 
     model = FeedbackRequestEvent
-    fields = ["status", "note", "created_at"]
+    fields = ["status", "note_shown", "created_at"]
     readonly_fields = fields
     extra = 0
     can_delete = False
-    verbose_name = "status change"
-    verbose_name_plural = "status history"
+    verbose_name = _("status change")
+    verbose_name_plural = _("status history")
+
+    @admin.display(description=_("note"))
+    def note_shown(self, event: FeedbackRequestEvent) -> str:
+        """The note as written, but a reason for holding a request back (kept in the install's
+        language: the API shows the history) in the reader's language."""
+        with translation.override(settings.LANGUAGE_CODE):
+            reasons = {str(label): label for label in FeedbackRequest.SuppressionReason.labels}
+        return reasons.get(event.note, event.note)
 
 
 class ReadOnlyRecordMixin:
@@ -112,9 +124,9 @@ class FeedbackRequestAdmin(ReadOnlyRecordMixin, BusinessScopedAdmin):
                 ]
             },
         ),
-        ("Status", {"fields": ["status", "suppression_reason", "answer"]}),
+        (_("Status"), {"fields": ["status", "suppression_reason", "answer"]}),
         (
-            "Steps",
+            _("Steps"),
             {
                 "fields": [
                     "created_at",
@@ -130,22 +142,25 @@ class FeedbackRequestAdmin(ReadOnlyRecordMixin, BusinessScopedAdmin):
                 ]
             },
         ),
-        ("Sending", {"fields": ["attempts", "last_error", "next_attempt_at", "lease_until"], "classes": ["collapse"]}),
+        (
+            _("Sending"),
+            {"fields": ["attempts", "last_error", "next_attempt_at", "lease_until"], "classes": ["collapse"]},
+        ),
     ]
 
-    @admin.action(description="Send again (failed ones)")
+    @admin.action(description=_("Send again (failed ones)"))
     def send_again(self, request: HttpRequest, queryset: QuerySet[FeedbackRequest]) -> None:
         report_sent_again(self, request, feedback_requests_send_again(requests=queryset), "requests")
 
-    @admin.display(description="customer email", ordering="customer__email")
+    @admin.display(description=_("customer email"), ordering="customer__email")
     def customer_email(self, obj: FeedbackRequest) -> str:
-        return obj.contact.email or "— (open link, no email)"
+        return obj.contact.email or gettext("— (open link, no email)")
 
-    @admin.display(description="answer")
+    @admin.display(description=_("answer"))
     def answer(self, obj: FeedbackRequest) -> str:
         feedback = Feedback.objects.filter(request=obj).first()
         if feedback is None:
-            return "No answer yet."
+            return gettext("No answer yet.")
         return format_html(
             '<a href="{}">{}★</a> {}',
             reverse("admin:feedback_feedback_change", args=[feedback.pk]),
@@ -183,7 +198,7 @@ class FeedbackRequestAdmin(ReadOnlyRecordMixin, BusinessScopedAdmin):
         admin_form = helpers.AdminForm(form, [(None, {"fields": list(form.fields)})], {}, model_admin=self)
         context = {
             **self.admin_site.each_context(request),
-            "title": "Add feedback request",
+            "title": gettext("Add feedback request"),
             "subtitle": None,
             "adminform": admin_form,
             "object_id": None,
@@ -205,7 +220,10 @@ class FeedbackRequestAdmin(ReadOnlyRecordMixin, BusinessScopedAdmin):
         if already_used:
             messages.warning(
                 request,
-                f"A request with the reference “{item.reference}” already exists, shown here; nothing new was created.",
+                gettext(
+                    "A request with the reference “%(reference)s” already exists, shown here; nothing new was created."
+                )
+                % {"reference": item.reference},
             )
         else:
             self.log_addition(request, created, [{"added": {}}])
@@ -220,53 +238,22 @@ class FeedbackRequestAdmin(ReadOnlyRecordMixin, BusinessScopedAdmin):
         email = created.customer.email
         if created.status == FeedbackRequest.Status.SUPPRESSED:
             reason = created.get_suppression_reason_display()
-            messages.warning(request, f"The request to {email} was kept but will not be sent: {reason}.")
+            messages.warning(
+                request,
+                gettext("The request to %(email)s was kept but will not be sent: %(reason)s.")
+                % {"email": email, "reason": reason},
+            )
         else:
-            messages.success(request, f"The request to {email} was created; the email goes out in a moment.")
+            messages.success(
+                request,
+                gettext("The request to %(email)s was created; the email goes out in a moment.") % {"email": email},
+            )
 
     # --- export ---------------------------------------------------------------------------
-    @admin.action(description="Export selected as CSV", permissions=["view"])
+    @admin.action(description=_("Export selected as CSV"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet[FeedbackRequest]) -> HttpResponse:
-        header = [
-            "name",
-            "email",
-            "external_id",
-            "staff_email",
-            "interaction_at",
-            "reference",
-            "internal",
-            "team",
-            "status",
-            "suppression_reason",
-            "created_at",
-            "sent_at",
-            "reminded_at",
-            "responded_at",
-            "expires_at",
-            "business",
-        ]
-        rows = (
-            [
-                r.contact.name,
-                r.contact.email,
-                r.contact.external_id,
-                r.staff.email if r.staff else "",
-                r.interaction_at,
-                r.reference,
-                r.internal,
-                r.team,
-                r.status,
-                r.suppression_reason,
-                r.created_at,
-                r.sent_at,
-                r.reminded_at,
-                r.responded_at,
-                r.expires_at,
-                r.business.slug,
-            ]
-            for r in queryset.select_related("customer", "staff", "business").iterator(chunk_size=2000)
-        )
-        return write_csv(rows, header, filename=f"feedback-requests-{_today()}.csv")
+        rows = request_rows(queryset)
+        return write_csv(rows, header(REQUEST_COLUMNS), filename=f"feedback-requests-{_today()}.csv")
 
     # --- the CSV import: upload, preview, confirm ----------------------------------------------
     def import_upload_view(self, request: HttpRequest) -> HttpResponse:
@@ -285,7 +272,7 @@ class FeedbackRequestAdmin(ReadOnlyRecordMixin, BusinessScopedAdmin):
                 return HttpResponseRedirect(self._import_url(customer_import))
         else:
             form = CustomerCsvUploadForm(businesses=businesses)
-        return self._render_import(request, "import_upload.html", "Import customers from CSV", form=form)
+        return self._render_import(request, "import_upload.html", gettext("Import customers from CSV"), form=form)
 
     def import_preview_view(self, request: HttpRequest, import_id: int) -> HttpResponse:
         if not self.has_add_permission(request):
@@ -296,14 +283,14 @@ class FeedbackRequestAdmin(ReadOnlyRecordMixin, BusinessScopedAdmin):
         if customer_import.confirmed_at:
             return self._import_progress(request, customer_import)
         if customer_import.created_at < timezone.now() - PREVIEW_LIFETIME:
-            messages.warning(request, "This preview has expired. Upload the file again.")
+            messages.warning(request, gettext("This preview has expired. Upload the file again."))
             return HttpResponseRedirect(reverse("admin:feedback_feedbackrequest_import"))
         if request.method == "POST":
             return self._confirm_import(request, customer_import, cancel="cancel" in request.POST)
         return self._render_import(
             request,
             "import_preview.html",
-            f"Check the import of {customer_import.filename}",
+            gettext("Check the import of %(filename)s") % {"filename": customer_import.filename},
             customer_import=customer_import,
             sample=_sample_rows(customer_import),
             valid_count=len(customer_import.rows) - customer_import.rows_done,
@@ -314,22 +301,22 @@ class FeedbackRequestAdmin(ReadOnlyRecordMixin, BusinessScopedAdmin):
         if cancel:
             # Only while unconfirmed: another tab may have confirmed it since this one loaded it.
             if CustomerImport.objects.filter(pk=customer_import.pk, confirmed_at=None).delete()[0]:
-                messages.info(request, "Import cancelled; nothing was created.")
+                messages.info(request, gettext("Import cancelled; nothing was created."))
                 return HttpResponseRedirect(reverse("admin:feedback_feedbackrequest_changelist"))
             return HttpResponseRedirect(self._import_url(customer_import))
         if customer_import_confirm(customer_import=customer_import):
-            messages.success(request, "The requests are being created; this page shows how far it got.")
+            messages.success(request, gettext("The requests are being created; this page shows how far it got."))
         return HttpResponseRedirect(self._import_url(customer_import))
 
     def _import_progress(self, request: HttpRequest, customer_import: CustomerImport) -> HttpResponse:
         """A confirmed import: how far the worker got (the page reloads itself), then the result."""
         if request.method == "POST":  # a second click, another tab: it is already on its way
-            messages.warning(request, "This import was already confirmed; nothing more was created.")
+            messages.warning(request, gettext("This import was already confirmed; nothing more was created."))
             return HttpResponseRedirect(self._import_url(customer_import))
         return self._render_import(
             request,
             "import_progress.html",
-            f"Import of {customer_import.filename}",
+            gettext("Import of %(filename)s") % {"filename": customer_import.filename},
             customer_import=customer_import,
             total=customer_import.row_count - customer_import.invalid_row_count,
             summary=_import_summary(customer_import) if customer_import.finished_at else "",
@@ -356,11 +343,28 @@ def _sample_rows(customer_import: CustomerImport) -> list[dict]:
 
 
 def _import_summary(done: CustomerImport) -> str:
-    parts = [f"{done.created_count} feedback request{'s' if done.created_count != 1 else ''} created"]
+    parts = [
+        ngettext("%(count)d feedback request created", "%(count)d feedback requests created", done.created_count)
+        % {"count": done.created_count}
+    ]
     if done.suppressed_count:
-        parts.append(f"{done.suppressed_count} of them kept but not sent (opted out, bounced or asked recently)")
+        parts.append(
+            ngettext(
+                "%(count)d of them kept but not sent (opted out, bounced or asked recently)",
+                "%(count)d of them kept but not sent (opted out, bounced or asked recently)",
+                done.suppressed_count,
+            )
+            % {"count": done.suppressed_count}
+        )
     if done.existing_count:
-        parts.append(f"{done.existing_count} rows had a reference already used and created nothing")
+        parts.append(
+            ngettext(
+                "%(count)d row had a reference already used and created nothing",
+                "%(count)d rows had a reference already used and created nothing",
+                done.existing_count,
+            )
+            % {"count": done.existing_count}
+        )
     return "; ".join(parts) + "."
 
 
@@ -393,63 +397,24 @@ class FeedbackAdmin(ReadOnlyRecordMixin, BusinessScopedAdmin):
     actions = ["export_csv"]
     fieldsets = [
         (None, {"fields": ["business", "request", "customer", "staff", "verified", "internal"]}),
-        ("The answer", {"fields": ["rating", "comment", "improvement", "recommend_score"]}),
+        (_("The answer"), {"fields": ["rating", "comment", "improvement", "recommend_score"]}),
         (
-            "Consent to publish",
+            _("Consent to publish"),
             {"fields": ["consent_to_publish", "consent_text", "consent_at", "display_name_choice", "display_name"]},
         ),
-        ("Times", {"fields": ["submitted_at", "updated_at", "editable_until"]}),
+        (_("Times"), {"fields": ["submitted_at", "updated_at", "editable_until"]}),
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # only a customer answers, through their link
 
-    @admin.display(description="comment")
+    @admin.display(description=_("comment"))
     def short_comment(self, obj: Feedback) -> str:
         return Truncator(obj.comment).chars(80)
 
-    @admin.action(description="Export selected as CSV", permissions=["view"])
+    @admin.action(description=_("Export selected as CSV"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Feedback]) -> HttpResponse:
-        header = [
-            "submitted_at",
-            "rating",
-            "comment",
-            "improvement",
-            "recommend_score",
-            "staff",
-            "consent_to_publish",
-            "consent_text",
-            "consent_at",
-            "display_name",
-            "internal",
-            "team",
-            "customer_name",
-            "customer_email",
-            "reference",
-            "business",
-        ]
-        rows = (
-            [
-                f.submitted_at,
-                f.rating,
-                f.comment,
-                f.improvement,
-                f.recommend_score,
-                f.staff.name if f.staff else "",
-                f.consent_to_publish,
-                f.consent_text,
-                f.consent_at,
-                f.display_name,
-                f.internal,
-                f.request.team,
-                f.contact.name,
-                f.contact.email,
-                f.request.reference,
-                f.business.slug,
-            ]
-            for f in queryset.select_related("customer", "staff", "request", "business").iterator(chunk_size=2000)
-        )
-        return write_csv(rows, header, filename=f"feedback-{_today()}.csv")
+        return write_csv(feedback_rows(queryset), header(FEEDBACK_COLUMNS), filename=f"feedback-{_today()}.csv")
 
 
 @admin.register(Idea)
@@ -482,20 +447,21 @@ class IdeaAdmin(BusinessScopedAdmin):
         business = Business.objects.get(pk=business_id)
         told = business_idea_settings(business=business).tell_customers_when_done
         where = reverse("admin:feedback_businessideasettings_changelist")
-        state = "are emailed once" if told else "are not emailed"
-        messages.info(
-            request, format_html('Customers {} when their idea is marked done (<a href="{}">change</a>).', state, where)
-        )
+        if told:
+            said = gettext('Customers are emailed once when their idea is marked done (<a href="{url}">change</a>).')
+        else:
+            said = gettext('Customers are not emailed when their idea is marked done (<a href="{url}">change</a>).')
+        messages.info(request, format_html(said, url=where))
 
     def save_model(self, request: HttpRequest, obj: Idea, form, change: bool) -> None:
         # Through the service, so a move to done tells the customer (once) when the business wants it.
         idea_state_set(idea=obj, state=obj.state, note=obj.note, actor=request.user)
 
-    @admin.display(description="idea")
+    @admin.display(description=_("idea"))
     def idea_words(self, obj: Idea) -> str:
         return Truncator(obj.feedback.improvement).chars(200)
 
-    @admin.display(description="customer")
+    @admin.display(description=_("customer"))
     def customer_first_name(self, obj: Idea) -> str:
         return obj.feedback.contact.first_name or "—"
 

@@ -9,6 +9,9 @@ from django.conf import settings
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from businesses.models import Business, StaffMember
 from feedback.services.csv_import import COLUMNS, CsvFileError, ParsedCsv, parse_customers_csv, read_csv_text
@@ -28,35 +31,43 @@ def _limit_business_choice(form: forms.Form, businesses: QuerySet[Business]) -> 
 class FeedbackRequestAddForm(forms.Form):
     """One request, typed in by the owner; created by `feedback_request_create`."""
 
-    business = forms.ModelChoiceField(queryset=Business.objects.none())
-    customer_name = forms.CharField(max_length=200, required=False)
-    customer_email = forms.EmailField(max_length=254)
+    business = forms.ModelChoiceField(label=_("Business"), queryset=Business.objects.none())
+    customer_name = forms.CharField(label=_("Customer name"), max_length=200, required=False)
+    customer_email = forms.EmailField(label=_("Customer email"), max_length=254)
     external_id = forms.CharField(
-        label="External id", max_length=100, required=False, help_text="Their id in your CRM or booking system."
+        label=_("External id"), max_length=100, required=False, help_text=_("Their id in your CRM or booking system.")
     )
     staff = forms.ModelChoiceField(
-        label="Served by", queryset=StaffMember.objects.none(), required=False, help_text="An active staff member."
+        label=_("Served by"),
+        queryset=StaffMember.objects.none(),
+        required=False,
+        help_text=_("An active staff member."),
     )
     interaction_at = forms.SplitDateTimeField(
-        label="Interaction time",
+        label=_("Interaction time"),
         required=False,
         widget=AdminSplitDateTime,
-        help_text="In the business's own time zone. Leave empty for now.",
+        help_text=_("In the business's own time zone. Leave empty for now."),
     )
     reference = forms.CharField(
+        label=_("Reference"),
         max_length=100,
         required=False,
-        help_text="Your id for the interaction (order, booking). A reference already used returns its request.",
+        help_text=_("Your id for the interaction (order, booking). A reference already used returns its request."),
     )
-    internal = forms.BooleanField(required=False, help_text="One team serving another: never published.")
+    internal = forms.BooleanField(
+        label=_("Internal"), required=False, help_text=_("One team serving another: never published.")
+    )
     team = forms.CharField(
+        label=_("Team"),
         max_length=TEAM_MAX_LENGTH,
         required=False,
-        help_text="For an internal request: the team that was served (e.g. Finance).",
+        help_text=_("For an internal request: the team that was served (e.g. Finance)."),
     )
     language = forms.ChoiceField(
+        label=_("Language"),
         required=False,
-        help_text="The customer's language for the email and the form; empty is the business's default.",
+        help_text=_("The customer's language for the email and the form; empty is the business's default."),
     )
 
     def __init__(self, *args, businesses: QuerySet[Business], **kwargs) -> None:
@@ -67,26 +78,35 @@ class FeedbackRequestAddForm(forms.Form):
         staff.queryset = StaffMember.objects.active().filter(business__in=businesses).select_related("business")
         if len(businesses) > 1:
             staff.label_from_instance = lambda member: f"{member.name} ({member.business.name})"
-        self.fields["language"].choices = [("", "The business's default"), *settings.LANGUAGES]
+        self.fields["language"].choices = [("", _("The business's default")), *settings.LANGUAGES]
 
     def clean(self) -> dict:
         data = super().clean()
         business, staff = data.get("business"), data.get("staff")
         if business and staff and staff.business_id != business.pk:
-            self.add_error("staff", f"{staff.name} does not work for {business.name}.")
+            self.add_error(
+                "staff",
+                gettext("%(staff)s does not work for %(business)s.") % {"staff": staff.name, "business": business.name},
+            )
         if data.get("team") and not data.get("internal"):
-            self.add_error("team", "A team is only for internal requests: tick “Internal” or leave the team empty.")
+            self.add_error(
+                "team", gettext("A team is only for internal requests: tick “Internal” or leave the team empty.")
+            )
         offered = business.offered_languages() if business else []
         if business and data.get("language") and data["language"] not in offered:
             self.add_error(
-                "language", f"{business.name} offers {', '.join(offered)}: choose one of them or leave it empty."
+                "language",
+                gettext("%(business)s offers %(languages)s: choose one of them or leave it empty.")
+                % {"business": business.name, "languages": ", ".join(offered)},
             )
         if business and data.get("interaction_at"):
             # The widget gives a time in the server's zone; the owner typed their business's time.
             typed = timezone.make_naive(data["interaction_at"])
             data["interaction_at"] = typed.replace(tzinfo=zoneinfo.ZoneInfo(business.timezone))
             if data["interaction_at"] > timezone.now():
-                self.add_error("interaction_at", "This time is in the future; use the time the customer was served.")
+                self.add_error(
+                    "interaction_at", gettext("This time is in the future; use the time the customer was served.")
+                )
         return data
 
     def request_input(self) -> RequestInput:
@@ -107,14 +127,17 @@ class FeedbackRequestAddForm(forms.Form):
 class CustomerCsvUploadForm(forms.Form):
     """Step 1 of the import: the file, read and checked against the chosen business."""
 
-    business = forms.ModelChoiceField(queryset=Business.objects.none())
+    business = forms.ModelChoiceField(label=_("Business"), queryset=Business.objects.none())
     file = forms.FileField(
-        label="CSV file",
-        help_text=(
-            f"A header row naming the columns (in any order): {', '.join(COLUMNS)}. Only name and email are "
-            "required. Times as 2025-03-31 or 2025-03-31 14:30, in the business's time zone. "
-            "internal is yes or no (one team serving another); team names the team an internal row served. "
-            "Up to 10,000 rows and 5 MB, saved as CSV UTF-8."
+        label=_("CSV file"),
+        help_text=format_lazy(
+            _(
+                "A header row naming the columns (in any order): {columns}. Only name and email are "
+                "required. Times as 2025-03-31 or 2025-03-31 14:30, in the business's time zone. "
+                "internal is yes or no (one team serving another); team names the team an internal row served. "
+                "Up to 10,000 rows and 5 MB, saved as CSV UTF-8."
+            ),
+            columns=", ".join(COLUMNS),
         ),
     )
 

@@ -20,6 +20,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import slugify
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from businesses.admin_scoping import BusinessScopedAdmin, scope_queryset
@@ -48,7 +50,7 @@ class OpenFeedbackLinkAdmin(BusinessScopedAdmin):
     list_filter = ["business"]
     list_select_related = ["business", "staff"]
     search_fields = ["staff__name", "business__name"]
-    search_help_text = "Search a staff member's or the business's name."
+    search_help_text = _("Search a staff member's or the business's name.")
     ordering = ["business__name", F("staff__name").asc(nulls_first=True)]
     fields = ["whose", "business", "link_to_copy", "qr_preview", "qr_downloads", "printables", "replace", "created_at"]
     readonly_fields = fields
@@ -104,14 +106,14 @@ class OpenFeedbackLinkAdmin(BusinessScopedAdmin):
         """The user's link with this id; another business's link, or a malformed id, is not found."""
         link = self.get_object(request, unquote(object_id))
         if link is None or not self.has_view_permission(request, link):
-            raise Http404("No such open feedback link.")
+            raise Http404(gettext("No such open feedback link."))
         return link
 
     # --- the list and the page of one link ----------------------------------------------------
     def changelist_view(self, request: HttpRequest, extra_context=None):
         if request.method == "GET":
             self.make_missing_links(request)
-        title = "Open feedback links: QR codes for walk-in and phone customers"
+        title = gettext("Open feedback links: QR codes for walk-in and phone customers")
         return super().changelist_view(request, {"title": title, **(extra_context or {})})
 
     def make_missing_links(self, request: HttpRequest) -> None:
@@ -130,48 +132,49 @@ class OpenFeedbackLinkAdmin(BusinessScopedAdmin):
         return super().change_view(request, object_id, form_url, {"show_delete": False, **(extra_context or {})})
 
     # --- columns and read-only fields ---------------------------------------------------------
-    @admin.display(description="whose link", ordering="staff__name")
+    @admin.display(description=_("whose link"), ordering="staff__name")
     def whose(self, link: OpenFeedbackLink) -> str:
         if link.staff is None:
-            return format_html("<strong>{}</strong> (the whole business)", link.business)
+            return format_html(gettext("<strong>{business}</strong> (the whole business)"), business=link.business)
         return str(link.staff)
 
-    @admin.display(description="link")
+    @admin.display(description=_("link"))
     def link_to_copy(self, link: OpenFeedbackLink) -> str:
         url = open_feedback_url(link)
         return format_html(
             '<span class="open-link"><input type="text" readonly value="{url}" class="open-link-url" size="{size}" '
-            'aria-label="Open feedback link of {who}"> '
-            '<button type="button" class="button" data-copy="{url}">Copy</button> '
-            '<a href="{url}" target="_blank" rel="noopener">Open</a></span>',
+            'aria-label="{label}"> <button type="button" class="button" data-copy="{url}">{copy}</button> '
+            '<a href="{url}" target="_blank" rel="noopener">{open}</a></span>',
             url=url,
-            who=link.staff or link.business,
+            label=gettext("Open feedback link of %(whom)s") % {"whom": link.staff or link.business},
             size=len(url),
+            copy=gettext("Copy"),
+            open=gettext("Open"),
         )
 
-    @admin.display(description="QR code to download")
+    @admin.display(description=_("QR code to download"))
     def qr_downloads(self, link: OpenFeedbackLink) -> str:
         return format_html(
-            '<a href="{}" download>SVG</a> (for print) · <a href="{}" download>PNG</a>',
-            admin_url("qr_svg", link),
-            admin_url("qr_png", link),
+            gettext('<a href="{svg}" download>SVG</a> (for print) · <a href="{png}" download>PNG</a>'),
+            svg=admin_url("qr_svg", link),
+            png=admin_url("qr_png", link),
         )
 
-    @admin.display(description="QR code")
+    @admin.display(description=_("QR code"))
     def qr_preview(self, link: OpenFeedbackLink) -> str:
         return format_html('<div class="qr-preview">{}</div>', flyer_for(link).qr_svg)
 
-    @admin.display(description="print")
+    @admin.display(description=_("print"))
     def printables(self, link: OpenFeedbackLink) -> str:
         return format_html(
-            '<a href="{}">Table card (A6)</a> · <a href="{}">Counter flyer (A4)</a>',
-            admin_url("table_card", link),
-            admin_url("counter_flyer", link),
+            gettext('<a href="{table_card}">Table card (A6)</a> · <a href="{counter_flyer}">Counter flyer (A4)</a>'),
+            table_card=admin_url("table_card", link),
+            counter_flyer=admin_url("counter_flyer", link),
         )
 
-    @admin.display(description="replace")
+    @admin.display(description=_("replace"))
     def replace(self, link: OpenFeedbackLink) -> str:
-        return format_html('<a href="{}">Replace this link…</a>', admin_url("replace", link))
+        return format_html('<a href="{}">{}</a>', admin_url("replace", link), gettext("Replace this link…"))
 
     # --- QR codes and printable pages ---------------------------------------------------------
     def qr_svg_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -202,15 +205,18 @@ class OpenFeedbackLinkAdmin(BusinessScopedAdmin):
             self.log_change(request, link, "Replaced the link: codes printed before stop working.")
             self.message_user(
                 request,
-                f"The open feedback link of {link.staff or link.business} was replaced: print its new QR code; "
-                "the codes printed before no longer work.",
+                gettext(
+                    "The open feedback link of %(whom)s was replaced: print its new QR code; "
+                    "the codes printed before no longer work."
+                )
+                % {"whom": link.staff or link.business},
                 messages.SUCCESS,
             )
             return HttpResponseRedirect(reverse(f"admin:{URL_NAME}_changelist"))
         request.current_app = self.admin_site.name
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Replace the open feedback link of {link.staff or link.business}?",
+            "title": gettext("Replace the open feedback link of %(whom)s?") % {"whom": link.staff or link.business},
             "opts": self.opts,
             "link": link,
             "url": open_feedback_url(link),

@@ -1,16 +1,23 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FeedbackConfig(AppConfig):
     """Asking customers: feedback requests, their emails and links, and the answers."""
 
     name = "feedback"
+    verbose_name = _("Feedback")
 
     def ready(self) -> None:
         from anymail.signals import tracking
         from django.db.models.signals import post_save
 
+        from businesses.demo import demo_part_register
         from businesses.models import Business, StaffMember
+        from businesses.privacy import erasure_step_register, export_part_register
+        from feedback.demo import demo_feedback_load
+        from feedback.services import privacy
+        from feedback.services.erased_addresses import erased_addresses_remember
         from feedback.services.open_links import open_feedback_link_made
         from feedback.webhooks import email_tracking_received
 
@@ -21,3 +28,10 @@ class FeedbackConfig(AppConfig):
             post_save.connect(
                 open_feedback_link_made, sender=model, dispatch_uid=f"feedback.open_link.{model.__name__}"
             )
+        # A customer's data: their requests and answers, the emails to them; erased with them.
+        export_part_register("feedback_requests", privacy.requests_data)
+        export_part_register("emails", privacy.emails_data)
+        # Their opt-out or bounce outlives them, as a keyed hash: the next import must not email them.
+        erasure_step_register(erased_addresses_remember)
+        erasure_step_register(privacy.import_previews_forget)
+        demo_part_register(demo_feedback_load)

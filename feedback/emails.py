@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.mail import EmailMultiAlternatives
 from django.utils import dateformat, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from config.emails import EmailMerge, build_email, email_from_content, message_id, render_email, unsubscribe_headers
-from config.links import absolute_reverse
+from core.links import absolute_reverse
 from feedback.links import feedback_url, star_url, unsubscribe_url
 from feedback.models import FeedbackRequest
+from mail.builder import EmailMerge, build_email, email_from_content, message_id, render_email, unsubscribe_headers
 
 if TYPE_CHECKING:
     from businesses.models import Business
@@ -100,23 +101,26 @@ def _template(reminder: bool) -> str:
 def daily_limit_reached_email(
     business: Business, *, to: str, first_name: str, limit: int, waiting: int, resumes_at: datetime
 ) -> EmailMultiAlternatives:
-    """To an owner: today's invitation emails reached the business's daily limit; the rest wait."""
+    """To an owner, in the business's default language: today's invitation emails reached the
+    business's daily limit; the rest wait."""
     queued_url = absolute_reverse("admin:feedback_feedbackrequest_changelist") + "?status__exact=queued"
-    context = {
-        "business": business,
-        "first_name": first_name,
-        # Formatted once, so the plain-text and HTML parts show the same figures.
-        "limit": f"{limit:,}",
-        "waiting": f"{waiting:,}",
-        "resumes_on": f"{resumes_at:%A} {resumes_at.day} {resumes_at:%B %Y}",
-        "queued_url": queued_url,
-    }
-    return build_email(
-        template="daily-limit-reached",
-        context=context,
-        to=[to],
-        headers={"Message-ID": message_id("daily-limit", business.pk, resumes_at.date().isoformat(), to.lower())},
-    )
+    with translation.override(business.default_language):
+        context = {
+            "business": business,
+            "first_name": first_name,
+            # Formatted once, so the plain-text and HTML parts show the same figures.
+            "limit": number_format(limit, force_grouping=True),
+            "waiting": number_format(waiting, force_grouping=True),
+            "waiting_count": waiting,
+            "resumes_on": dateformat.format(resumes_at, gettext("l j F Y")),
+            "queued_url": queued_url,
+        }
+        return build_email(
+            template="daily-limit-reached",
+            context=context,
+            to=[to],
+            headers={"Message-ID": message_id("daily-limit", business.pk, resumes_at.date().isoformat(), to.lower())},
+        )
 
 
 def idea_done_email(idea: Idea) -> EmailMultiAlternatives:

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy
 
 from businesses.models import Business, StaffMember
 from feedback.links import open_feedback_url
 from feedback.models import OpenFeedbackLink
 from feedback.qr import qr_svg
 
-DEFAULT_FLYER_LINE = "Good or bad, we read every answer. It takes a minute, and no app is needed."
+# Printed in the business's language (the sheet is rendered in it).
+DEFAULT_FLYER_LINE = gettext_lazy("Good or bad, we read every answer. It takes a minute, and no app is needed.")
 
 
 @dataclass(frozen=True)
@@ -23,7 +26,7 @@ class Flyer:
     staff: StaffMember | None
     url: str
     qr_svg: SafeString
-    line: str
+    line: str | Promise
 
     @property
     def staff_first_name(self) -> str:

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf
 
-from config.links import absolute_reverse
+from core.links import absolute_reverse
 from feedback.models import FeedbackRequest, OpenFeedbackLink
 from feedback.tokens import Purpose, make_token, request_token
 

@@ -8,8 +8,11 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from businesses.models import Business, Customer, StaffMember, language_choices
+from core.verbose_names import translatable_names
 
 
 class FeedbackRequestQuerySet(models.QuerySet):
@@ -29,24 +32,24 @@ class FeedbackRequest(models.Model):
     """
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        REMINDED = "reminded", "Reminded"
-        RESPONDED = "responded", "Responded"
-        SUPPRESSED = "suppressed", "Suppressed"
-        BOUNCED = "bounced", "Bounced"
-        FAILED = "failed", "Failed"
-        EXPIRED = "expired", "Expired"
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        REMINDED = "reminded", _("Reminded")
+        RESPONDED = "responded", _("Responded")
+        SUPPRESSED = "suppressed", _("Suppressed")
+        BOUNCED = "bounced", _("Bounced")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
 
     class Channel(models.TextChoices):
-        EMAIL = "email", "Emailed invitation"
-        OPEN_LINK = "open_link", "Open link (walk-in, QR code)"
+        EMAIL = "email", _("Emailed invitation")
+        OPEN_LINK = "open_link", _("Open link (walk-in, QR code)")
 
     class SuppressionReason(models.TextChoices):
-        OPTED_OUT = "opted_out", "The customer opted out"
-        BOUNCED = "bounced", "The customer's address bounced"
-        QUIET_PERIOD = "quiet_period", "The customer was asked recently (quiet period)"
+        OPTED_OUT = "opted_out", _("The customer opted out")
+        BOUNCED = "bounced", _("The customer's address bounced")
+        QUIET_PERIOD = "quiet_period", _("The customer was asked recently (quiet period)")
 
     # No single-column indexes on business and customer: the (business, created_at) and
     # (customer, created_at) indexes below serve those lookups. Every index is rewritten each time a
@@ -62,15 +65,17 @@ class FeedbackRequest(models.Model):
         null=True,
         blank=True,
         related_name="feedback_requests",
-        verbose_name="served by",
+        verbose_name=_("served by"),
     )
-    interaction_at = models.DateTimeField("interaction time")
+    interaction_at = models.DateTimeField(_("interaction time"))
     reference = models.CharField(
-        max_length=100, blank=True, help_text="Your id for the interaction (order, booking). Asked once per reference."
+        max_length=100,
+        blank=True,
+        help_text=_("Your id for the interaction (order, booking). Asked once per reference."),
     )
-    internal = models.BooleanField(default=False, help_text="One team serving another: never published.")
+    internal = models.BooleanField(default=False, help_text=_("One team serving another: never published."))
     team = models.CharField(
-        max_length=100, blank=True, help_text="For internal requests: the team that was served (e.g. Finance)."
+        max_length=100, blank=True, help_text=_("For internal requests: the team that was served (e.g. Finance).")
     )
     # An emailed invitation proves the customer was served (a verified customer); an answer through
     # an open link (a QR code on the counter) does not. Such a request is created answered.
@@ -160,8 +165,8 @@ class FeedbackRequest(models.Model):
 
     def __str__(self) -> str:
         if self.channel == self.Channel.OPEN_LINK:
-            return f"Open-link answer #{self.pk}"
-        return f"Request #{self.pk} to {self.customer.email}"
+            return gettext("Open-link answer #%(id)s") % {"id": self.pk}
+        return gettext("Request #%(id)s to %(email)s") % {"id": self.pk, "email": self.customer.email}
 
     @property
     def contact(self) -> Customer:
@@ -213,8 +218,8 @@ class Feedback(models.Model):
     """A customer's answer to one request. An edit through the same link replaces it."""
 
     class DisplayName(models.TextChoices):
-        FIRST_NAME_INITIAL = "first_initial", "First name and last initial"
-        ANONYMOUS = "anonymous", "Anonymous"
+        FIRST_NAME_INITIAL = "first_initial", _("First name and last initial")
+        ANONYMOUS = "anonymous", _("Anonymous")
 
     request = models.OneToOneField(FeedbackRequest, on_delete=models.CASCADE, related_name="feedback")
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="feedback")
@@ -226,22 +231,22 @@ class Feedback(models.Model):
         null=True,
         blank=True,
         related_name="feedback",
-        verbose_name="who helped",
+        verbose_name=_("who helped"),
     )
     internal = models.BooleanField(default=False)
     # Copied from the request, like `internal`: an answer to an emailed invitation is a verified
     # customer's; one through an open link (a QR code) is not. The public summary counts both.
-    verified = models.BooleanField("verified customer", default=True)
+    verified = models.BooleanField(_("verified customer"), default=True)
 
     rating = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
     comment = models.TextField(blank=True, validators=[MaxLengthValidator(5000)])
-    improvement = models.TextField("idea to do better", blank=True, validators=[MaxLengthValidator(2000)])
+    improvement = models.TextField(_("idea to do better"), blank=True, validators=[MaxLengthValidator(2000)])
     recommend_score = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(10)]
     )
 
     consent_to_publish = models.BooleanField(default=False)
-    consent_text = models.TextField(blank=True, help_text="The exact wording the customer agreed to.")
+    consent_text = models.TextField(blank=True, help_text=_("The exact wording the customer agreed to."))
     consent_at = models.DateTimeField(null=True, blank=True)
     display_name_choice = models.CharField(
         max_length=16, choices=DisplayName.choices, default=DisplayName.FIRST_NAME_INITIAL
@@ -256,7 +261,7 @@ class Feedback(models.Model):
 
     class Meta:
         ordering = ["-submitted_at"]
-        verbose_name_plural = "feedback"
+        verbose_name_plural = _("feedback")
         indexes = [
             models.Index(fields=["business", "internal", "submitted_at"], name="feedback_business_time"),
             # The answers the metrics join to their requests, read from the index alone (insights.metrics).
@@ -266,7 +271,10 @@ class Feedback(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.rating}★ from {self.display_name or 'a customer'}"
+        return gettext("%(rating)s★ from %(name)s") % {
+            "rating": self.rating,
+            "name": self.display_name or gettext("a customer"),
+        }
 
     @property
     def contact(self) -> Customer:
@@ -352,7 +360,7 @@ class ErasedAddress(models.Model):
     erased_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "erased address"
+        verbose_name = _("erased address")
         constraints = [
             models.UniqueConstraint(fields=["business", "address_hash"], name="erasedaddress_unique_per_business"),
         ]
@@ -365,15 +373,15 @@ class Idea(models.Model):
     """A customer's idea for improvement (their answer's `improvement`), followed up by the business."""
 
     class State(models.TextChoices):
-        NEW = "new", "New"
-        CONSIDERING = "considering", "Considering"
-        DONE = "done", "Done"
-        NOT_NOW = "not_now", "Not now"
+        NEW = "new", _("New")
+        CONSIDERING = "considering", _("Considering")
+        DONE = "done", _("Done")
+        NOT_NOW = "not_now", _("Not now")
 
     feedback = models.OneToOneField(Feedback, on_delete=models.CASCADE, related_name="idea")
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="ideas")
     state = models.CharField(max_length=12, choices=State.choices, default=State.NEW)
-    note = models.TextField(blank=True, help_text="What you did or decided; quoted to the customer when it is done.")
+    note = models.TextField(blank=True, help_text=_("What you did or decided; quoted to the customer when it is done."))
     state_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Set once, when the "you said, we did" email is queued: it never goes twice for one idea.
     told_customer_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -384,7 +392,7 @@ class Idea(models.Model):
         indexes = [models.Index(fields=["business", "state"], name="idea_business_state")]
 
     def __str__(self) -> str:
-        return f"Idea #{self.pk} ({self.get_state_display()})"
+        return gettext("Idea #%(id)s (%(state)s)") % {"id": self.pk, "state": self.get_state_display()}
 
 
 class BusinessIdeaSettings(models.Model):
@@ -392,14 +400,14 @@ class BusinessIdeaSettings(models.Model):
 
     business = models.OneToOneField(Business, on_delete=models.CASCADE, related_name="idea_settings")
     tell_customers_when_done = models.BooleanField(
-        default=False, help_text='Email the customer once ("you said, we did") when their idea is marked done.'
+        default=False, help_text=_('Email the customer once ("you said, we did") when their idea is marked done.')
     )
 
     class Meta:
-        verbose_name_plural = "business idea settings"
+        verbose_name_plural = _("business idea settings")
 
     def __str__(self) -> str:
-        return f"Idea settings of {self.business}"
+        return gettext("Idea settings of %(business)s") % {"business": self.business}
 
 
 def new_open_link_key() -> str:
@@ -433,4 +441,81 @@ class OpenFeedbackLink(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Open feedback link of {self.staff or self.business}"
+        return gettext("Open feedback link of %(whom)s") % {"whom": self.staff or self.business}
+
+
+# The names the admin shows for what Django names itself (see core/verbose_names.py).
+translatable_names(
+    FeedbackRequest,
+    verbose_name=_("feedback request"),
+    verbose_name_plural=_("feedback requests"),
+    business=_("business"),
+    customer=_("customer"),
+    reference=_("reference"),
+    internal=_("internal"),
+    team=_("team"),
+    channel=_("channel"),
+    respondent_name=_("respondent name"),
+    language=_("language"),
+    status=_("status"),
+    suppression_reason=_("suppression reason"),
+    attempts=_("attempts"),
+    last_error=_("last error"),
+    created_at=_("created at"),
+    sent_at=_("sent at"),
+    reminder_due_at=_("reminder due at"),
+    reminded_at=_("reminded at"),
+    responded_at=_("responded at"),
+    suppressed_at=_("suppressed at"),
+    bounced_at=_("bounced at"),
+    failed_at=_("failed at"),
+    expires_at=_("expires at"),
+    expired_at=_("expired at"),
+    lease_until=_("lease until"),
+    next_attempt_at=_("next attempt at"),
+)
+translatable_names(FeedbackRequestEvent, status=_("status"), note=_("note"), created_at=_("created at"))
+translatable_names(
+    Feedback,
+    verbose_name=_("feedback"),
+    business=_("business"),
+    request=_("request"),
+    customer=_("customer"),
+    internal=_("internal"),
+    rating=_("rating"),
+    comment=_("comment"),
+    recommend_score=_("recommend score"),
+    consent_to_publish=_("consent to publish"),
+    consent_text=_("consent text"),
+    consent_at=_("consent at"),
+    display_name_choice=_("display name choice"),
+    display_name=_("display name"),
+    submitted_at=_("submitted at"),
+    updated_at=_("updated at"),
+    editable_until=_("editable until"),
+)
+translatable_names(
+    Idea,
+    verbose_name=_("idea"),
+    verbose_name_plural=_("ideas"),
+    business=_("business"),
+    state=_("state"),
+    note=_("note"),
+    state_changed_at=_("state changed at"),
+    told_customer_at=_("told customer at"),
+    created_at=_("created at"),
+)
+translatable_names(
+    BusinessIdeaSettings,
+    verbose_name=_("business idea settings"),
+    business=_("business"),
+    tell_customers_when_done=_("tell customers when done"),
+)
+translatable_names(
+    OpenFeedbackLink,
+    verbose_name=_("open feedback link"),
+    verbose_name_plural=_("open feedback links"),
+    business=_("business"),
+    staff=_("staff"),
+    created_at=_("created at"),
+)

@@ -7,7 +7,7 @@ Two separate counters, so that guessing and using never share a budget:
   office network, and a guesser next door must never lock them out of their own links.
 
 Counters are fixed windows in the Django cache. When the cache is down, the link still works and a
-warning is logged (config.redis_rest.fail_open): the token itself (128 random bits) is the
+warning is logged (core.redis_rest.fail_open): the token itself (128 random bits) is the
 protection; the limit only saves effort.
 """
 
@@ -20,9 +20,9 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from config.client_address import client_address
-from config.env import parse_rate
-from config.redis_rest import fail_open
+from core.client_address import client_address
+from core.env import parse_rate
+from core.redis_rest import fail_open
 from feedback.tokens import hash_token
 
 

@@ -8,10 +8,14 @@ the line and bar charts; each dot and bar carries a tooltip with its exact value
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
+from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 # A narrow canvas with large text: the charts are drawn about 350–450 px wide, and the text must
 # stay readable (about 10–13 px) once scaled down on a phone.
@@ -21,7 +25,10 @@ FONT_SIZE = 14
 MAX_LABELS = 6
 LINE_COLOUR, BAR_COLOUR, TEXT_COLOUR, GRID_COLOUR = "#1d4ed8", "#d97706", "#475569", "#e2e8f0"
 PLOT_W, PLOT_H = WIDTH - PAD_LEFT - PAD_RIGHT, HEIGHT - PAD_TOP - PAD_BOTTOM
-PARTIAL = "(week so far)"
+
+
+def as_is(number: str) -> str:
+    return number
 
 
 @dataclass(frozen=True)
@@ -34,7 +41,8 @@ class Point:
 @dataclass(frozen=True)
 class _Scale:
     ticks: list[float]
-    unit: str = ""
+    # Writes a number (already in the reader's format) with its unit: "50" -> "50 %".
+    shown_as: Callable[[str], str] = as_is
 
     def y(self, value: float) -> float:
         low, high = self.ticks[0], self.ticks[-1]
@@ -43,11 +51,19 @@ class _Scale:
 
 
 def line_chart(
-    points: list[Point], *, maximum: float, title: str, unit: str = "", minimum: float = 0, ticks: int = 4
+    points: list[Point],
+    *,
+    maximum: float,
+    title: str,
+    shown_as: Callable[[str], str] = as_is,
+    minimum: float = 0,
+    ticks: int = 4,
 ) -> SafeString:
     """A line over weeks from `minimum` to `maximum`; weeks without a value leave a gap, and a
-    partial week (not over yet) is a hollow dot of its own, off the line."""
-    scale = _Scale([minimum + (maximum - minimum) * n / ticks for n in range(ticks + 1)], unit)
+    partial week (not over yet) is a hollow dot of its own, off the line. `shown_as` adds the
+    values' unit to a number written out (a percent sign, as the reader's language places it)."""
+    scale = _Scale([minimum + (maximum - minimum) * n / ticks for n in range(ticks + 1)], shown_as)
+    partial = _partial()
     segments, current, apart = [], [], []
     for index, point in enumerate(points):
         if point.value is None or point.partial:
@@ -62,13 +78,14 @@ def line_chart(
         f'stroke="{LINE_COLOUR}" stroke-width="2.5"/>'
         + "".join(
             f'<circle class="dot" cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{LINE_COLOUR}">'
-            f"<title>{escape(point.label)}: {_exact(point.value)}{escape(unit)}</title></circle>"
+            f"<title>{escape(point.label)}: {escape(shown_as(_exact(point.value)))}</title></circle>"
             for x, y, point in segment
         )
         for segment in segments
     ) + "".join(
         f'<circle class="dot partial" cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#ffffff" stroke="{LINE_COLOUR}" '
-        f'stroke-width="2"><title>{escape(point.label)}: {_exact(point.value)}{escape(unit)} {PARTIAL}</title></circle>'
+        f'stroke-width="2"><title>{escape(point.label)}: {escape(shown_as(_exact(point.value)))} {partial}</title>'
+        "</circle>"
         for x, y, point in apart
     )
     return _frame(points, scale, title, body or _no_data())
@@ -80,12 +97,13 @@ def bar_chart(points: list[Point], *, title: str, show_values: bool = False) -> 
     # Room above the tallest bar for its count.
     scale = _Scale(_count_ticks(largest * 1.15 if show_values else largest))
     slot = PLOT_W / max(1, len(points))
+    partial = _partial()
     bars = []
     for index, point in enumerate(points):
         value = point.value or 0
         top, x = scale.y(value), _x(index, len(points))
         pale, note = (
-            (' class="bar partial" fill-opacity="0.4"', f" {PARTIAL}") if point.partial else (' class="bar"', "")
+            (' class="bar partial" fill-opacity="0.4"', f" {partial}") if point.partial else (' class="bar"', "")
         )
         bars.append(
             f'<rect{pale} x="{x - slot * 0.35:.1f}" y="{top:.1f}" width="{slot * 0.7:.1f}" '
@@ -115,7 +133,7 @@ def _frame(points: list[Point], scale: _Scale, title: str, body: str) -> SafeStr
     grid = "".join(
         f'<line class="grid" x1="{PAD_LEFT}" x2="{WIDTH - PAD_RIGHT}" y1="{scale.y(tick):.1f}" '
         f'y2="{scale.y(tick):.1f}" stroke="{GRID_COLOUR}"/>'
-        + _text(PAD_LEFT - 6, scale.y(tick) + FONT_SIZE * 0.35, f"{_number(tick)}{escape(scale.unit)}", "end")
+        + _text(PAD_LEFT - 6, scale.y(tick) + FONT_SIZE * 0.35, escape(scale.shown_as(_number(tick))), "end")
         for tick in scale.ticks
     )
     # Label the latest week, and every n-th one before it, so labels never run into each other.
@@ -140,15 +158,22 @@ def _text(x: float, y: float, text: str, anchor: str, css_class: str = "") -> st
     )
 
 
+def _partial() -> str:
+    """The note on a week not over yet (escaped: it goes into the SVG as it is)."""
+    return escape(gettext("(week so far)"))
+
+
 def _no_data() -> str:
-    return _text(PAD_LEFT + PLOT_W / 2, PAD_TOP + PLOT_H / 2, "No answers in these weeks yet", "middle", "empty")
+    message = escape(gettext("No answers in these weeks yet"))
+    return _text(PAD_LEFT + PLOT_W / 2, PAD_TOP + PLOT_H / 2, message, "middle", "empty")
 
 
 def _number(value: float) -> str:
-    """An axis number: whole from 10 up, one decimal below."""
-    return f"{value:,.0f}" if value == int(value) or abs(value) >= 10 else f"{value:.1f}"
+    """An axis number in the reader's format: whole from 10 up, one decimal below ("1,000", "2.5"; "1.000", "2,5")."""
+    whole = value == int(value) or abs(value) >= 10
+    return number_format(value, 0 if whole else 1, force_grouping=True)
 
 
 def _exact(value: float) -> str:
-    """A value as the tables show it: up to two decimals, no trailing zeros."""
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
+    """A value as the tables show it: up to two decimals, no trailing zeros, in the reader's format."""
+    return number_format(Decimal(f"{value:.2f}").normalize(), force_grouping=True)

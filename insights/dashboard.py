@@ -7,6 +7,8 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext, npgettext, pgettext
 
 from businesses.models import Business
 from feedback.models import FeedbackRequest
@@ -63,7 +65,8 @@ class Dashboard:
 
     @property
     def charts(self) -> dict:
-        labels = [date.fromisoformat(week["week"]).strftime("%-d %b") for week in self.weeks]
+        # Translators: a week's Monday under a chart, e.g. "7 Dec" (Django's date format characters).
+        labels = [date_format(date.fromisoformat(week["week"]), gettext("j M")) for week in self.weeks]
         series = {
             key: [
                 Point(label, week[key], partial=self.is_partial(week))
@@ -80,10 +83,14 @@ class Dashboard:
         distribution = [Point(f"{stars}★", self.figures.distribution[str(stars)]) for stars in range(1, 6)]
         return {
             # Ratings run from 1 to 5 stars: an axis from 0 would squash every change into its top fifth.
-            "rating": line_chart(series["average_rating"], minimum=1, maximum=5, title="Average rating by week"),
-            "response_rate": line_chart(rates, maximum=100, unit="%", title="Response rate by week"),
-            "volume": bar_chart(series["requests_sent"], title="Requests sent by week"),
-            "distribution": bar_chart(distribution, title="Ratings by number of stars", show_values=True),
+            "rating": line_chart(
+                series["average_rating"], minimum=1, maximum=5, title=gettext("Average rating by week")
+            ),
+            "response_rate": line_chart(
+                rates, maximum=100, shown_as=as_percent, title=gettext("Response rate by week")
+            ),
+            "volume": bar_chart(series["requests_sent"], title=gettext("Requests sent by week")),
+            "distribution": bar_chart(distribution, title=gettext("Ratings by number of stars"), show_values=True),
         }
 
     @property
@@ -117,6 +124,12 @@ class Dashboard:
         return [{**row, "trend": change_label(row["change"])} for row in self.causes]
 
 
+def as_percent(number: str) -> str:
+    """A number of percent, already written out ("73.5", "73,5"), with the sign where the reader's
+    language puts it: "73.5%", "73,5 %" (the same words as the emails' percentages)."""
+    return gettext("%(percent)s%%") % {"percent": number}
+
+
 def duration_label(minutes: float) -> str:
     """'45 min', '1 h 52 min', '3 d 4 h': precise enough to act on, short enough for a card.
 
@@ -124,12 +137,27 @@ def duration_label(minutes: float) -> str:
     """
     minutes = round(minutes)
     if minutes < 60:
-        return f"{minutes}\u00a0min"
+        return _minutes(minutes)
     hours, minutes = divmod(minutes, 60)
     if hours < 24:
-        return f"{hours}\u00a0h {minutes}\u00a0min" if minutes else f"{hours}\u00a0h"
+        return f"{_hours(hours)} {_minutes(minutes)}" if minutes else _hours(hours)
     days, hours = divmod(hours, 24)
-    return f"{days}\u00a0d {hours}\u00a0h" if hours else f"{days}\u00a0d"
+    return f"{_days(days)} {_hours(hours)}" if hours else _days(days)
+
+
+def _minutes(count: int) -> str:
+    unit = pgettext("a unit of time, after a number", "min")
+    return f"{count}\u00a0{unit}"
+
+
+def _hours(count: int) -> str:
+    unit = pgettext("a unit of time, after a number", "h")
+    return f"{count}\u00a0{unit}"
+
+
+def _days(count: int) -> str:
+    unit = npgettext("a unit of time, after a number", "d", "d", count)
+    return f"{count}\u00a0{unit}"
 
 
 def dashboard_for(*, business: Business, since: date, until: date) -> Dashboard:

@@ -9,10 +9,13 @@ from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from businesses.models import Business
-from config.csv_safe import write_csv
+from core.csv_safe import write_csv
+from feedback.exports import FEEDBACK_COLUMNS, feedback_rows, header
 from feedback.models import Feedback
 from insights import metrics
 from insights.dashboard import dashboard_for, default_period
@@ -20,19 +23,27 @@ from insights.dashboard import dashboard_for, default_period
 
 def validate_period_day(day: date) -> None:
     if not metrics.day_in_range(day):
-        raise forms.ValidationError(metrics.OUT_OF_RANGE, code="out_of_range")
+        raise forms.ValidationError(
+            gettext("Choose a date between %(earliest)s and %(latest)s.")
+            % {"earliest": metrics.EARLIEST_DAY.isoformat(), "latest": metrics.LATEST_DAY.isoformat()},
+            code="out_of_range",
+        )
 
 
 class PeriodForm(forms.Form):
-    business = forms.ModelChoiceField(queryset=Business.objects.none(), required=False, empty_label=None)
+    business = forms.ModelChoiceField(
+        label=_("Business"), queryset=Business.objects.none(), required=False, empty_label=None
+    )
     # A date input takes ISO dates only, whatever the language's own date format.
     # No longest period: an owner may ask for all time, and every figure is one query whatever its length.
     since = forms.DateField(
+        label=_("From"),
         required=False,
         validators=[validate_period_day],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     until = forms.DateField(
+        label=_("To"),
         required=False,
         validators=[validate_period_day],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -48,7 +59,7 @@ class PeriodForm(forms.Form):
         data = super().clean()
         since, until = data.get("since"), data.get("until")
         if since and until and since > until:
-            self.add_error("since", "The start must be on or before the end.")
+            self.add_error("since", gettext("The start must be on or before the end."))
         return data
 
 
@@ -58,7 +69,7 @@ def _period(request: HttpRequest) -> tuple[Business, date, date, PeriodForm]:
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     business = data.get("business") or businesses.first()
     if business is None:
-        raise Http404("You do not run a business here yet.")
+        raise Http404(gettext("You do not run a business here yet."))
     default_since, default_until = default_period(business)
     since, until = data.get("since") or default_since, data.get("until") or default_until
     # Without a chosen period the inputs show the one in use, not empty boxes.
@@ -72,7 +83,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     business, since, until, form = _period(request)
     context = {
         **admin.site.each_context(request),
-        "title": f"Dashboard — {business.name}",
+        "title": gettext("Dashboard — %(business)s") % {"business": business.name},
         "form": form,
         "dashboard": dashboard_for(business=business, since=since, until=until),
     }
@@ -85,42 +96,6 @@ def feedback_csv(request: HttpRequest) -> HttpResponse:
     """Every answer of the period (requests sent in it), formula-injection safe."""
     business, since, until, _ = _period(request)
     start, end = metrics.period_bounds(business, since, until)
-    answers = (
-        Feedback.objects.filter(business=business, request__sent_at__gte=start, request__sent_at__lt=end)
-        .select_related("customer", "staff", "request")
-        .order_by("submitted_at")
-    )
-    header = [
-        "submitted_at",
-        "rating",
-        "comment",
-        "idea",
-        "recommend_score",
-        "staff",
-        "customer_name",
-        "customer_email",
-        "display_name",
-        "consent_to_publish",
-        "internal",
-        "team",
-        "reference",
-    ]
-    rows = (
-        [
-            a.submitted_at,
-            a.rating,
-            a.comment,
-            a.improvement,
-            a.recommend_score,
-            a.staff.name if a.staff else "",
-            a.contact.name,
-            a.contact.email,
-            a.display_name,
-            a.consent_to_publish,
-            a.internal,
-            a.request.team,
-            a.request.reference,
-        ]
-        for a in answers.iterator(chunk_size=2000)
-    )
-    return write_csv(rows, header, f"{business.slug}-feedback-{since}-{until}.csv")
+    answers = Feedback.objects.filter(business=business, request__sent_at__gte=start, request__sent_at__lt=end)
+    rows = feedback_rows(answers.order_by("submitted_at"))
+    return write_csv(rows, header(FEEDBACK_COLUMNS), f"{business.slug}-feedback-{since}-{until}.csv")

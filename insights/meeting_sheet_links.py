@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core import signing
 
 from businesses.models import Business
-from config.links import absolute_reverse
+from core.links import absolute_reverse
 from insights.metrics import day_in_range
 
 SALT = "insights.meeting-sheet-link"

@@ -10,6 +10,9 @@ from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -19,7 +22,7 @@ from insights.dashboard_views import validate_period_day
 from insights.meeting_sheet_links import meeting_sheet_by_token
 from insights.services.meeting_sheet import meeting_sheet_build, meeting_sheet_last_full_week, meeting_sheet_week
 
-BAD_WEEK = "Give the week as a date, YYYY-MM-DD (any day of the week you want, e.g. 2026-11-16)."
+BAD_WEEK = _("Give the week as a date, YYYY-MM-DD (any day of the week you want, e.g. 2026-11-16).")
 
 
 class WeekForm(forms.Form):
@@ -29,7 +32,7 @@ class WeekForm(forms.Form):
         validators=[validate_period_day],
         error_messages={"invalid": BAD_WEEK},
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="Any day of the week: the sheet covers its Monday to Sunday.",
+        help_text=_("Any day of the week: the sheet covers its Monday to Sunday."),
     )
 
     def __init__(self, *args, businesses, **kwargs) -> None:
@@ -53,7 +56,8 @@ def meeting_sheet(request: HttpRequest) -> HttpResponse:
     business = data.get("business") or businesses.first()
     if business is None:
         raise Http404("You do not run a business here yet.")
-    context = {**admin.site.each_context(request), "title": f"Meeting sheet — {business.name}", "form": form}
+    title = gettext("Meeting sheet — %(business)s") % {"business": business.name}
+    context = {**admin.site.each_context(request), "title": title, "form": form}
     if not valid:
         form.initial = {"business": business.pk}
         return render(request, "insights/meeting_sheet_admin.html", {**context, "business": business}, status=400)
@@ -73,7 +77,8 @@ def meeting_sheet(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "HEAD"])
 def shared_meeting_sheet(request: HttpRequest, token: str) -> HttpResponse:
-    """The sheet behind the weekly email's link: read-only, for staff without a login.
+    """The sheet behind the weekly email's link: read-only, for staff without a login, in the
+    business's default language (the whole team reads the one sheet).
 
     A tampered or expired link is a 404, counted against the address's guesses.
     """
@@ -85,7 +90,9 @@ def shared_meeting_sheet(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404("This link is not valid: it may have expired. The next weekly email brings a new one.")
     business, monday = found
     sheet = meeting_sheet_build(business=business, week=meeting_sheet_week(business, day=monday))
-    response = render(request, "insights/meeting_sheet_shared.html", {"business": business, "sheet": sheet})
+    with translation.override(business.default_language):
+        response = render(request, "insights/meeting_sheet_shared.html", {"business": business, "sheet": sheet})
+    response["Content-Language"] = business.default_language
     response["Referrer-Policy"] = "no-referrer"  # the URL holds the token
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response

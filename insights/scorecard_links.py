@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core import signing
 
 from businesses.models import StaffMember
-from config.links import absolute_reverse
+from core.links import absolute_reverse
 
 SALT = "insights.scorecard"
 

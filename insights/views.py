@@ -1,6 +1,6 @@
 """The pages behind links in staff emails: the digest's opt-out and a staff member's own scorecard.
 
-A GET changes nothing: mail scanners follow links."""
+A GET changes nothing: mail scanners follow links. Each page is in its staff member's language."""
 
 from __future__ import annotations
 
@@ -11,10 +11,13 @@ from functools import wraps
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from businesses.models import StaffMember
 from feedback.throttles import token_limit_response
 from insights.emails import scorecard_rows
 from insights.metrics import EARLIEST_DAY, LATEST_DAY
@@ -37,12 +40,15 @@ def digest_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if staff is None:
         raise Http404("This link is not valid.")
     context = {"staff": staff, "business": staff.business}
-    if request.method == "POST":
-        staff_digest_opt_out(staff=staff)
-        response = render(request, "insights/digest_unsubscribed.html", context)
-    else:
-        response = render(request, "insights/digest_unsubscribe.html", {**context, "already": not staff.wants_digest})
+    with translation.override(staff.preferred_language):
+        if request.method == "POST":
+            staff_digest_opt_out(staff=staff)
+            response = render(request, "insights/digest_unsubscribed.html", context)
+        else:
+            already = not staff.wants_digest
+            response = render(request, "insights/digest_unsubscribe.html", {**context, "already": already})
     response["Referrer-Policy"] = "no-referrer"
+    response["Content-Language"] = staff.preferred_language
     return response
 
 
@@ -74,6 +80,13 @@ def scorecard(request: HttpRequest, token: str) -> HttpResponse:
         return too_many
     if staff is None:
         raise Http404("This link is not valid: it may have expired. The next weekly email brings a new one.")
+    with translation.override(staff.preferred_language):
+        response = _scorecard_page(request, staff, token)
+    response["Content-Language"] = staff.preferred_language
+    return response
+
+
+def _scorecard_page(request: HttpRequest, staff: StaffMember, token: str) -> HttpResponse:
     today = local_today(staff.business)
     context = {"staff": staff, "business": staff.business, "token": token}
     if "month" in request.GET:
@@ -92,10 +105,10 @@ def _month_asked(value: str, today: date) -> tuple[date | None, str]:
     match = MONTH.fullmatch(value.strip())
     year, number = (int(match[1]), int(match[2])) if match else (0, 0)
     if not (1 <= number <= 12 and EARLIEST_DAY.year <= year <= LATEST_DAY.year):
-        return None, "Give the month as YYYY-MM, for example 2026-11."
+        return None, gettext("Give the month as YYYY-MM, for example 2026-11.")
     month = date(year, number, 1)
     if month > today:
-        return None, "That month has not started yet: choose this month or an earlier one."
+        return None, gettext("That month has not started yet: choose this month or an earlier one.")
     return month, ""
 
 

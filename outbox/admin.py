@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from businesses.admin_scoping import BusinessScopedAdmin
 from businesses.models import Membership
@@ -12,16 +14,44 @@ from outbox.webhooks import webhooks_send_again
 Status = WebhookDelivery.Status
 
 
-def report_sent_again(modeladmin: admin.ModelAdmin, request: HttpRequest, requeued: list[int], noun: str) -> None:
-    """Say what "Send again" did: how many it requeued, or that there was nothing (left) to requeue."""
+def report_sent_again(modeladmin: admin.ModelAdmin, request: HttpRequest, requeued: list[int], kind: str) -> None:
+    """Say what "Send again" did: how many it requeued, or that there was nothing (left) to requeue.
+
+    `kind` is what was selected: "requests", "emails" or "deliveries".
+    """
     if requeued:
-        modeladmin.message_user(request, f"{len(requeued)} failed {noun} queued to be sent again.", messages.SUCCESS)
-    else:
-        modeladmin.message_user(
-            request,
-            f"Nothing sent again: none of the selected {noun} has failed (those already sent again are queued).",
-            messages.WARNING,
-        )
+        count = len(requeued)
+        sent = {
+            "requests": ngettext(
+                "%(count)d failed request queued to be sent again.",
+                "%(count)d failed requests queued to be sent again.",
+                count,
+            ),
+            "emails": ngettext(
+                "%(count)d failed email queued to be sent again.",
+                "%(count)d failed emails queued to be sent again.",
+                count,
+            ),
+            "deliveries": ngettext(
+                "%(count)d failed delivery queued to be sent again.",
+                "%(count)d failed deliveries queued to be sent again.",
+                count,
+            ),
+        }[kind]
+        modeladmin.message_user(request, sent % {"count": count}, messages.SUCCESS)
+        return
+    nothing = {
+        "requests": gettext(
+            "Nothing sent again: none of the selected requests has failed (those already sent again are queued)."
+        ),
+        "emails": gettext(
+            "Nothing sent again: none of the selected emails has failed (those already sent again are queued)."
+        ),
+        "deliveries": gettext(
+            "Nothing sent again: none of the selected deliveries has failed (those already sent again are queued)."
+        ),
+    }[kind]
+    modeladmin.message_user(request, nothing, messages.WARNING)
 
 
 @admin.register(OutboxEmail)
@@ -36,7 +66,7 @@ class OutboxEmailAdmin(BusinessScopedAdmin):
     readonly_fields = [field.name for field in OutboxEmail._meta.fields]
     actions = ["send_again"]
 
-    @admin.action(description="Send again (failed ones)")
+    @admin.action(description=_("Send again (failed ones)"))
     def send_again(self, request: HttpRequest, queryset: QuerySet[OutboxEmail]) -> None:
         report_sent_again(self, request, outbox_emails_send_again(emails=queryset), "emails")
 
@@ -53,7 +83,7 @@ class OutboxEmailAdmin(BusinessScopedAdmin):
 class DeliveryOutcome(admin.SimpleListFilter):
     """Delivered, retrying (an attempt failed, another is due later), failed (gave up), or waiting."""
 
-    title = "outcome"
+    title = _("outcome")
     parameter_name = "outcome"
     OUTCOMES = {
         "delivered": Q(status=Status.DELIVERED),
@@ -63,7 +93,13 @@ class DeliveryOutcome(admin.SimpleListFilter):
     }
 
     def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
-        return [(value, value.capitalize()) for value in self.OUTCOMES]
+        labels = {
+            "delivered": gettext("Delivered"),
+            "retrying": gettext("Retrying"),
+            "failed": gettext("Failed"),
+            "waiting": gettext("Waiting"),
+        }
+        return [(value, labels[value]) for value in self.OUTCOMES]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         outcome = self.OUTCOMES.get(self.value() or "")
@@ -104,18 +140,18 @@ class WebhookDeliveryAdmin(BusinessScopedAdmin):
     date_hierarchy = "created_at"
     actions = ["send_again"]
 
-    @admin.action(description="Send again (failed ones)")
+    @admin.action(description=_("Send again (failed ones)"))
     def send_again(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
         report_sent_again(self, request, webhooks_send_again(deliveries=queryset), "deliveries")
 
-    @admin.display(description="receiver")
+    @admin.display(description=_("receiver"))
     def receiver(self, delivery: WebhookDelivery) -> str:
         return redact_url(delivery.url)  # a URL may carry a password or a token
 
-    @admin.display(description="outcome")
+    @admin.display(description=_("outcome"))
     def outcome(self, delivery: WebhookDelivery) -> str:
         if delivery.status == Status.QUEUED:
-            return "Retrying" if delivery.attempts else "Waiting"
+            return gettext("Retrying") if delivery.attempts else gettext("Waiting")
         return delivery.get_status_display()
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OutboxConfig(AppConfig):
@@ -10,3 +11,4 @@ class OutboxConfig(AppConfig):
     """
 
     name = "outbox"
+    verbose_name = _("Outbox")

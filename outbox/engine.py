@@ -6,7 +6,7 @@ Every kind of delivery follows the same steps, written here once:
   id, a lease (`DELIVERY_LEASE_SECONDS`) and one more attempt; two workers, a retried task or a
   restarted worker never both win;
 - build and send: for emails, a batch over one SMTP connection, each send recorded in the instant
-  before the message's final "." (config/smtp.py, config/send_record.py), so a crash repeats at
+  before the message's final "." (mail/smtp.py, mail/send_record.py), so a crash repeats at
   most the message in flight;
 - settle each message on its own: sent; refused for good (5xx) → `bounced` or `failed` with the
   server's answer, the rest of the batch goes on; refused for now (4xx, connection lost) → retried
@@ -38,8 +38,8 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import models
 from django.db.models import F, Q
 
-from config.send_record import ClaimLost, Finish, SendRecorder, send_recorder
-from config.smtp import send_and_record
+from mail.send_record import ClaimLost, Finish, SendRecorder, send_recorder
+from mail.smtp import send_and_record
 
 logger = logging.getLogger(__name__)
 Item = TypeVar("Item", bound=models.Model)
@@ -237,7 +237,7 @@ def smtp_batch_send(
 ) -> BatchOutcome[Item]:
     """Send a claimed batch over one SMTP connection, each message settled on its own.
 
-    `record(recorder, item)` records a send (config/send_record.py) just before the final "."
+    `record(recorder, item)` records a send (mail/send_record.py) just before the final "."
     and raises `ClaimLost` when the item is no longer this sender's; `undo(item)` takes the record
     back when the server then refuses the message. A refused message is reported and the batch goes
     on (after RSET); a lost connection is opened again once; if that fails too, the rest is
@@ -258,7 +258,7 @@ def smtp_batch_send(
                         record=lambda item=item: record(recorder, item),
                         undo=lambda item=item: undo(item),
                     )
-                except ClaimLost:  # dropped before its final "." (config/smtp.py)
+                except ClaimLost:  # dropped before its final "." (mail/smtp.py)
                     logger.info("%s %s is no longer ours to send; skipped.", type(item).__name__, item.pk)
                     outcome.lost.append(item)
                 except (smtplib.SMTPException, OSError) as error:

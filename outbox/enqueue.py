@@ -5,7 +5,7 @@ every 30 seconds, so work that cannot be enqueued is late, never lost. An enqueu
 
 - publishes once: Celery's publish retries are off (`CELERY_TASK_PUBLISH_RETRY`), since against a
   frozen Redis each retry waited the socket time-out again, and a customer's submit took seconds;
-- after a failure, leaves Redis alone for `config.redis_rest.REST_SECONDS`: the next enqueues of
+- after a failure, leaves Redis alone for `core.redis_rest.REST_SECONDS`: the next enqueues of
   the same request, every other request this process serves meanwhile, and the cache uses that
   share the same Redis (limits, showcase), return at once.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from celery import Task
 
-from config.redis_rest import REST_SECONDS, fail_open, redis_rest_end
+from core.redis_rest import REST_SECONDS, fail_open, redis_rest_end
 
 BROKER_REST_SECONDS = REST_SECONDS
 

@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from businesses.models import Business
-from config.send_record import Finish, SendRecorder
+from mail.send_record import Finish, SendRecorder
 from outbox.engine import (
     BatchOutcome,
     Kind,

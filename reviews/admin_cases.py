@@ -17,9 +17,12 @@ from django.db.models import Q, QuerySet, Value, When
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString
 from django.utils.text import Truncator
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from businesses.admin_scoping import BusinessScopedAdmin, ReadOnlyInline
 from reviews.models import Case, CaseMessage, CaseNote, RatingChange
@@ -29,13 +32,22 @@ from reviews.services.staff_cases import case_staff_link_revoke, case_staff_owne
 
 Status = Case.Status
 RELATED = ["feedback__customer", "feedback__staff", "assignee", "business"]
-OVERDUE_LABEL = mark_safe('<span class="case-overdue">Overdue</span>')  # a constant, styled by admin-cases.css
-FOLLOW_UP_LABEL = "Ask the customer “did we make it right?”"
-SYSTEM_PROBLEM_CHOICES = [("", "Not said"), ("True", "A system problem (how we work)"), ("False", "A one-off")]
+FOLLOW_UP_LABEL = _("Ask the customer “did we make it right?”")
+SYSTEM_PROBLEM_CHOICES = [("", _("Not said")), ("True", _("A system problem (how we work)")), ("False", _("A one-off"))]
 MESSAGE_KINDS = [
-    (CaseMessage.Kind.MESSAGE, "Email it to the customer"),
-    (CaseMessage.Kind.CALL, "Log a phone call with the customer (not emailed)"),
+    (CaseMessage.Kind.MESSAGE, _("Email it to the customer")),
+    (CaseMessage.Kind.CALL, _("Log a phone call with the customer (not emailed)")),
 ]
+
+
+def overdue_label() -> SafeString:
+    """The "Overdue" mark, styled by admin-cases.css."""
+    return format_html('<span class="case-overdue">{}</span>', gettext("Overdue"))
+
+
+def on_day(moment: datetime, with_time: bool = True) -> str:
+    """A moment in the reader's language: “3 Dec 2026, 14:30”, “3. Dez. 2026, 14:30”."""
+    return date_format(timezone.localtime(moment), gettext("d M Y, H:i") if with_time else gettext("d M Y"))
 
 
 def urgency(now: datetime) -> Conditional:
@@ -54,8 +66,10 @@ def duration_text(delta: timedelta) -> str:
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
     if days:
-        return f"{days} d {hours} h"
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+        return gettext("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
+    if hours:
+        return gettext("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    return gettext("%(minutes)d min") % {"minutes": minutes}
 
 
 def may_follow_up(case: Case) -> bool:
@@ -64,11 +78,11 @@ def may_follow_up(case: Case) -> bool:
 
 
 class OverdueFilter(admin.SimpleListFilter):
-    title = "overdue"
+    title = _("overdue")
     parameter_name = "overdue"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [("yes", "Overdue"), ("no", "Not overdue")]
+        return [("yes", gettext("Overdue")), ("no", gettext("Not overdue"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Case]) -> QuerySet[Case]:
         if self.value() == "yes":
@@ -80,45 +94,51 @@ class OverdueFilter(admin.SimpleListFilter):
 
 class CaseForm(forms.ModelForm):
     cause = forms.ChoiceField(
-        required=False, help_text="What caused the complaint, from your business's list. Required to resolve the case."
+        label=_("Cause"),
+        required=False,
+        help_text=_("What caused the complaint, from your business's list. Required to resolve the case."),
     )
     system_problem = forms.ChoiceField(
-        label="System problem or one-off?",
+        label=_("System problem or one-off?"),
         required=False,
         choices=SYSTEM_PROBLEM_CHOICES,
-        help_text="A system problem comes from how the business works and will happen again until it changes.",
+        help_text=_("A system problem comes from how the business works and will happen again until it changes."),
     )
     message_to_customer = forms.CharField(
-        label="Write to the customer",
+        label=_("Write to the customer"),
         required=False,
         max_length=BODY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Emailed to the customer with a link to answer on their conversation page; or the summary of a "
-        "phone call. The first message or call counts as the first response.",
+        help_text=_(
+            "Emailed to the customer with a link to answer on their conversation page; or the summary of a "
+            "phone call. The first message or call counts as the first response."
+        ),
     )
     message_kind = forms.ChoiceField(
-        label="This is", required=False, choices=MESSAGE_KINDS, initial=CaseMessage.Kind.MESSAGE
+        label=_("This is"), required=False, choices=MESSAGE_KINDS, initial=CaseMessage.Kind.MESSAGE
     )
     new_note = forms.CharField(
-        label="New note",
+        label=_("New note"),
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="What you did or learned, for the team. Kept as written; not a response to the customer.",
+        help_text=_("What you did or learned, for the team. Kept as written; not a response to the customer."),
     )
     ask_follow_up = forms.BooleanField(
         label=FOLLOW_UP_LABEL,
         required=False,
-        help_text="Emails the customer once, with their link open again for 7 days to update their rating.",
+        help_text=_("Emails the customer once, with their link open again for 7 days to update their rating."),
     )
 
     class Meta:
         model = Case
         fields = ["status", "assignee", "staff_owner", "resolution", "cause", "system_problem"]
         help_texts = {
-            "resolution": "How the complaint was resolved. Required to resolve the case.",
-            "staff_owner": "A staff member without a login: emailed the case with a link to work it (changing "
-            "them revokes the link sent before).",
+            "resolution": _("How the complaint was resolved. Required to resolve the case."),
+            "staff_owner": _(
+                "A staff member without a login: emailed the case with a link to work it (changing "
+                "them revokes the link sent before)."
+            ),
         }
 
     def __init__(self, *args, **kwargs) -> None:
@@ -147,11 +167,11 @@ class CaseForm(forms.ModelForm):
         data = super().clean()
         resolved = data.get("status") == Status.RESOLVED
         if resolved and not (data.get("resolution") or "").strip():
-            self.add_error("resolution", "Say how the complaint was resolved before resolving the case.")
+            self.add_error("resolution", gettext("Say how the complaint was resolved before resolving the case."))
         if resolved and not data.get("cause") and {"status", "cause"} & set(self.changed_data):
-            self.add_error("cause", "Choose what caused the complaint before resolving the case.")
+            self.add_error("cause", gettext("Choose what caused the complaint before resolving the case."))
         if data.get("ask_follow_up") and not resolved:
-            self.add_error("ask_follow_up", "Resolve the case first (with a resolution) to ask the customer.")
+            self.add_error("ask_follow_up", gettext("Resolve the case first (with a resolution) to ask the customer."))
         return data
 
 
@@ -163,7 +183,7 @@ class CaseNoteInline(ReadOnlyInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
-    verbose_name_plural = "notes"
+    verbose_name_plural = _("notes")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CaseNote]:
         return super().get_queryset(request).select_related("author")
@@ -215,11 +235,14 @@ class CaseAdmin(BusinessScopedAdmin):
         if obj is not None and may_follow_up(obj):
             handling.append("ask_follow_up")
         return [
-            ("The customer's feedback", {"fields": ["customer_feedback", "rating_history"]}),
-            ("The customer", {"fields": ["customer_contact"]}),
-            ("Conversation with the customer", {"fields": ["conversation", "message_to_customer", "message_kind"]}),
-            ("Handling", {"fields": handling}),
-            ("Timing", {"fields": TIMING_FIELDS}),
+            (_("The customer's feedback"), {"fields": ["customer_feedback", "rating_history"]}),
+            (_("The customer"), {"fields": ["customer_contact"]}),
+            (
+                _("Conversation with the customer"),
+                {"fields": ["conversation", "message_to_customer", "message_kind"]},
+            ),
+            (_("Handling"), {"fields": handling}),
+            (_("Timing"), {"fields": TIMING_FIELDS}),
         ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
@@ -253,92 +276,123 @@ class CaseAdmin(BusinessScopedAdmin):
         if data.get("ask_follow_up"):
             self._report_follow_ups(request, sent=int(case_follow_up_send(case=case)), asked=1)
 
-    @admin.action(description=f"{FOLLOW_UP_LABEL} (resolved cases)")
+    @admin.action(description=_("Ask the customer “did we make it right?” (resolved cases)"))
     def ask_did_we_make_it_right(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
         cases = list(queryset.filter(status=Status.RESOLVED))
         sent = sum(case_follow_up_send(case=case) for case in cases)
         self._report_follow_ups(request, sent=sent, asked=queryset.count())
 
-    @admin.action(description="Revoke the staff member's link (they are not emailed a new one)")
+    @admin.action(description=_("Revoke the staff member's link (they are not emailed a new one)"))
     def revoke_staff_link(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
         cases = list(queryset)
         for case in cases:
             case_staff_link_revoke(case=case)
-        self.message_user(request, f"Revoked the staff links of {len(cases)} case(s).", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext(
+                "Revoked the staff link of %(count)d case.", "Revoked the staff links of %(count)d cases.", len(cases)
+            )
+            % {"count": len(cases)},
+            messages.SUCCESS,
+        )
 
     def _send_message(self, request: HttpRequest, case: Case, body: str, kind: str) -> None:
         case_message_send(case=case, author=request.user, body=body, kind=kind)
         if kind == CaseMessage.Kind.MESSAGE and not customer_emailable(case):
             self.message_user(
                 request,
-                "Your message is on the case, but it was not emailed: emails to this customer's address bounce. "
-                "Call them; they can still read it on their conversation page.",
+                gettext(
+                    "Your message is on the case, but it was not emailed: emails to this customer's address bounce. "
+                    "Call them; they can still read it on their conversation page."
+                ),
                 messages.WARNING,
             )
 
     def _report_follow_ups(self, request: HttpRequest, *, sent: int, asked: int) -> None:
         if sent:
-            self.message_user(request, f"Asked {sent} customer(s) “did we make it right?”.", messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext(
+                    "Asked %(count)d customer “did we make it right?”.",
+                    "Asked %(count)d customers “did we make it right?”.",
+                    sent,
+                )
+                % {"count": sent},
+                messages.SUCCESS,
+            )
         if asked - sent:
             self.message_user(
                 request,
-                f"{asked - sent} case(s) skipped: not resolved, already asked, or the customer cannot be emailed "
-                "(opted out or bounced).",
+                ngettext(
+                    "%(count)d case skipped: not resolved, already asked, or the customer cannot be emailed "
+                    "(opted out or bounced).",
+                    "%(count)d cases skipped: not resolved, already asked, or the customer cannot be emailed "
+                    "(opted out or bounced).",
+                    asked - sent,
+                )
+                % {"count": asked - sent},
                 messages.WARNING,
             )
 
     # --- columns and read-only fields ---------------------------------------------------------
-    @admin.display(description="customer", ordering="feedback__customer__name")
+    @admin.display(description=_("customer"), ordering="feedback__customer__name")
     def customer(self, case: Case) -> str:
-        return str(case.feedback.contact) or "Walk-in customer (no name)"
+        return str(case.feedback.contact) or gettext("Walk-in customer (no name)")
 
-    @admin.display(description="rating", ordering="feedback__rating")
+    @admin.display(description=_("rating"), ordering="feedback__rating")
     def rating(self, case: Case) -> str:
         now = case.feedback.rating
         return f"{now}★" if now == case.original_rating else f"{case.original_rating}★ → {now}★"
 
-    @admin.display(description="comment")
+    @admin.display(description=_("comment"))
     def comment_excerpt(self, case: Case) -> str:
         return Truncator(case.feedback.comment).chars(80) or "—"
 
-    @admin.display(description="staff", ordering="feedback__staff__name")
+    @admin.display(description=_("staff"), ordering="feedback__staff__name")
     def staff(self, case: Case) -> str:
         return case.feedback.staff.name if case.feedback.staff else "—"
 
-    @admin.display(description="overdue")
+    @admin.display(description=_("overdue"))
     def overdue_label(self, case: Case) -> str:
-        return OVERDUE_LABEL if case.is_overdue else ""
+        return overdue_label() if case.is_overdue else ""
 
-    @admin.display(description="feedback")
+    @admin.display(description=_("feedback"))
     def customer_feedback(self, case: Case) -> str:
         feedback = case.feedback
         parts = [
             format_html(
-                '<p><strong>{}★</strong> on {} · <a href="{}">the full answer</a></p>',
-                feedback.rating,
-                timezone.localtime(feedback.submitted_at).strftime("%d %b %Y, %H:%M"),
-                reverse("admin:feedback_feedback_change", args=[feedback.pk]),
+                gettext('<p><strong>{rating}★</strong> on {day} · <a href="{url}">the full answer</a></p>'),
+                rating=feedback.rating,
+                day=on_day(feedback.submitted_at),
+                url=reverse("admin:feedback_feedback_change", args=[feedback.pk]),
             ),
-            format_html('<blockquote class="case-comment">{}</blockquote>', feedback.comment or "(no comment)"),
+            format_html(
+                '<blockquote class="case-comment">{}</blockquote>', feedback.comment or gettext("(no comment)")
+            ),
         ]
         if feedback.improvement:
-            parts.append(format_html("<p><strong>Could do better:</strong> {}</p>", feedback.improvement))
+            parts.append(
+                format_html("<p><strong>{}</strong> {}</p>", gettext("Could do better:"), feedback.improvement)
+            )
         if feedback.staff:
-            parts.append(format_html("<p><strong>Served by:</strong> {}</p>", feedback.staff.name))
+            parts.append(format_html("<p><strong>{}</strong> {}</p>", gettext("Served by:"), feedback.staff.name))
         return format_html_join("", "{}", ((part,) for part in parts))
 
-    @admin.display(description="rating history")
+    @admin.display(description=_("rating history"))
     def rating_history(self, case: Case) -> str:
         changes = RatingChange.objects.filter(feedback_id=case.feedback_id)
         return (
             format_html_join(
                 ", ",
-                "{}★ on {}{}",
+                "{}",
                 (
                     (
-                        change.rating,
-                        timezone.localtime(change.created_at).strftime("%d %b %Y"),
-                        " (after the case)" if change.after_case else "",
+                        (
+                            gettext("%(rating)s★ on %(day)s (after the case)")
+                            if change.after_case
+                            else gettext("%(rating)s★ on %(day)s")
+                        )
+                        % {"rating": change.rating, "day": on_day(change.created_at, with_time=False)},
                     )
                     for change in changes
                 ),
@@ -346,34 +400,40 @@ class CaseAdmin(BusinessScopedAdmin):
             or "—"
         )
 
-    @admin.display(description="contact")
+    @admin.display(description=_("contact"))
     def customer_contact(self, case: Case) -> str:
         customer = case.feedback.contact
         if not customer.email:
-            return f"{customer.name or '(no name)'} — an open-link answer without an email address: no reply by email"
+            return gettext("%(name)s — an open-link answer without an email address: no reply by email") % {
+                "name": customer.name or gettext("(no name)")
+            }
         status = ""
         if customer.opted_out_at:
-            status = " — opted out of emails"
+            status = gettext(" — opted out of emails")
         elif customer.bounced_at:
-            status = " — emails to this address bounce"
+            status = gettext(" — emails to this address bounce")
         return format_html(
             '{}<br><a href="mailto:{}">{}</a>{}{}',
-            customer.name or "(no name)",
+            customer.name or gettext("(no name)"),
             customer.email,
             customer.email,
-            format_html("<br>Your id: {}", customer.external_id) if customer.external_id else "",
+            format_html("<br>{}", gettext("Your id: %(id)s") % {"id": customer.external_id})
+            if customer.external_id
+            else "",
             status,
         )
 
-    @admin.display(description="messages")
+    @admin.display(description=_("messages"))
     def conversation(self, case: Case) -> str:
         thread = case.messages.select_related("author") if case.pk else []
         rows = (
             (
                 "case-message-in" if message.direction == CaseMessage.Direction.FROM_CUSTOMER else "case-message-out",
-                "The customer" if message.direction == CaseMessage.Direction.FROM_CUSTOMER else message.author_label,
+                gettext("The customer")
+                if message.direction == CaseMessage.Direction.FROM_CUSTOMER
+                else message.author_label,
                 message.get_kind_display(),
-                timezone.localtime(message.created_at).strftime("%d %b %Y, %H:%M"),
+                on_day(message.created_at),
                 message.body,
             )
             for message in thread
@@ -381,16 +441,16 @@ class CaseAdmin(BusinessScopedAdmin):
         html = format_html_join(
             "", '<div class="{}"><p><strong>{}</strong> · {} · {}</p><blockquote>{}</blockquote></div>', rows
         )
-        return html or "No messages yet."
+        return html or gettext("No messages yet.")
 
-    @admin.display(description="time to first response")
+    @admin.display(description=_("time to first response"))
     def first_response_time(self, case: Case) -> str:
         if case.first_response_at is None:
-            return "No response yet"
+            return gettext("No response yet")
         return duration_text(case.first_response_at - case.opened_at)
 
-    @admin.display(description="time to resolution")
+    @admin.display(description=_("time to resolution"))
     def resolution_time(self, case: Case) -> str:
         if case.resolved_at is None:
-            return "Not resolved yet"
+            return gettext("Not resolved yet")
         return duration_text(case.resolved_at - case.opened_at)

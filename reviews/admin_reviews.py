@@ -30,6 +30,8 @@ from django.utils.formats import localize
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from businesses.admin_scoping import BusinessScopedAdmin, ReadOnlyInline
@@ -40,11 +42,10 @@ from reviews.services.moderation import (
     Actor,
     review_edit_publish,
     review_edit_reject,
-    review_feature,
+    review_moderate,
     review_publish,
     review_publish_refusal,
     review_reject,
-    review_reply,
 )
 
 __all__ = ["ModerationLogInline", "ReviewAdmin"]
@@ -52,11 +53,15 @@ __all__ = ["ModerationLogInline", "ReviewAdmin"]
 Status = Review.Status
 EXCERPT_CHARS = 240  # two or three lines of the comment column
 REJECT_TEMPLATE = "admin/reviews/review/reject_selected_confirmation.html"
-REASON_REQUIRED = "Choose a content-policy reason: a review is rejected for what it says, never for its rating."
+REASON_REQUIRED = _("Choose a content-policy reason: a review is rejected for what it says, never for its rating.")
 
 
 def stars(rating: int) -> str:
     return "★" * rating + "☆" * (5 - rating)
+
+
+def out_of_five(rating: int) -> str:
+    return gettext("%(rating)s of 5") % {"rating": rating}
 
 
 def when(moment: datetime | None) -> str:
@@ -70,7 +75,7 @@ def paragraphs(text: str) -> SafeString | str:
 
 def flag_labels(flags: list[str]) -> str:
     labels = dict(Review.Flag.choices)
-    return ", ".join(labels.get(flag, flag) for flag in flags)
+    return ", ".join(str(labels.get(flag, flag)) for flag in flags)
 
 
 # --- list filters ---------------------------------------------------------------------------------
@@ -82,12 +87,12 @@ class StatusFilter(admin.SimpleListFilter):
     "All" shows every status.
     """
 
-    title = "status"
+    title = _("status")
     parameter_name = "status"
     ALL = "all"
 
     def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
-        return [*Status.choices, (self.ALL, "All")]
+        return [*Status.choices, (self.ALL, gettext("All"))]
 
     def selected(self) -> str:
         value = self.value()
@@ -110,12 +115,12 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 class FlagFilter(admin.SimpleListFilter):
-    title = "content flag"
+    title = _("content flag")
     parameter_name = "flag"
     NONE = "none"
 
     def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
-        return [*Review.Flag.choices, (self.NONE, "No flag")]
+        return [*Review.Flag.choices, (self.NONE, gettext("No flag"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Review]) -> QuerySet[Review]:
         value = self.value()
@@ -129,7 +134,7 @@ class FlagFilter(admin.SimpleListFilter):
 
 
 class RatingFilter(admin.SimpleListFilter):
-    title = "rating"
+    title = _("rating")
     parameter_name = "rating"
 
     def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
@@ -147,7 +152,7 @@ class RatingFilter(admin.SimpleListFilter):
 
 class RejectionForm(forms.Form):
     rejection_reason = forms.ChoiceField(
-        label="Content-policy reason",
+        label=_("Content-policy reason"),
         choices=[("", "---------"), *Review.RejectionReason.choices],
         error_messages={"required": REASON_REQUIRED},
     )
@@ -165,9 +170,9 @@ class ReviewModerationForm(forms.ModelForm):
         fields = ["status", "rejection_reason", "reply", "featured"]
         widgets = {"reply": forms.Textarea(attrs={"rows": 4})}
         help_texts = {
-            "status": "A review is published or rejected for what it says, whatever its rating.",
-            "rejection_reason": "Required to reject: the content policy, never the rating.",
-            "reply": "Shown under the review on your public page. Leave empty for no reply.",
+            "status": _("A review is published or rejected for what it says, whatever its rating."),
+            "rejection_reason": _("Required to reject: the content policy, never the rating."),
+            "reply": _("Shown under the review on your public page. Leave empty for no reply."),
         }
 
     def __init__(self, *args, **kwargs) -> None:
@@ -201,14 +206,14 @@ class ModerationLogInline(ReadOnlyInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
-    verbose_name = "moderation step"
-    verbose_name_plural = "moderation log"
+    verbose_name = _("moderation step")
+    verbose_name_plural = _("moderation log")
 
-    @admin.display(description="when")
+    @admin.display(description=_("when"))
     def when(self, entry: ModerationLogEntry) -> str:
         return when(entry.created_at)
 
-    @admin.display(description="who")
+    @admin.display(description=_("who"))
     def who(self, entry: ModerationLogEntry) -> str:
         return entry.actor_label
 
@@ -239,18 +244,21 @@ class ReviewAdmin(BusinessScopedAdmin):
     list_filter = [StatusFilter, "edit_pending", FlagFilter, RatingFilter, "feedback__staff", "featured", "business"]
     list_select_related = ["feedback__staff", "feedback__customer", "business"]
     search_fields = ["feedback__comment", "feedback__display_name", "feedback__customer__email"]
-    search_help_text = "Search the comment, the display name or the customer's email."
+    search_help_text = _("Search the comment, the display name or the customer's email.")
     actions = ["publish_selected", "reject_selected", "publish_edits_selected", "reject_edits_selected"]
     inlines = [ModerationLogInline]
     fieldsets = [
         (
-            "The customer’s words (as written; never edited)",
+            _("The customer’s words (as written; never edited)"),
             {"fields": CUSTOMER_WORDS},
         ),
-        ("Edit awaiting moderation (the public sees the approved words)", {"fields": ["pending_edit", "edited_at"]}),
-        ("Flags and marks", {"fields": ["flag_list", "verified", "from_team_member"]}),
-        ("Moderation", {"fields": ["status", "rejection_reason", "featured", "published_at"]}),
-        ("Public reply", {"fields": ["reply", "replied_at", "replied_by"]}),
+        (
+            _("Edit awaiting moderation (the public sees the approved words)"),
+            {"fields": ["pending_edit", "edited_at"]},
+        ),
+        (_("Flags and marks"), {"fields": ["flag_list", "verified", "from_team_member"]}),
+        (_("Moderation"), {"fields": ["status", "rejection_reason", "featured", "published_at"]}),
+        (_("Public reply"), {"fields": ["reply", "replied_at", "replied_by"]}),
         (None, {"fields": ["business"]}),
     ]
     readonly_fields = [
@@ -283,9 +291,10 @@ class ReviewAdmin(BusinessScopedAdmin):
         if obj is not None and obj.feedback.staff is not None:
             # Only a review that names someone has anyone to congratulate.
             fields = ["congratulate", "congratulations_sent"]
-            return [*fieldsets, (f"Congratulate {obj.feedback.staff}", {"fields": fields})]
+            title = gettext("Congratulate %(staff)s") % {"staff": obj.feedback.staff}
+            return [*fieldsets, (title, {"fields": fields})]
         if obj is not None and obj.congratulations.exists():  # sent before the answer stopped naming them
-            return [*fieldsets, ("Congratulations", {"fields": ["congratulations_sent"]})]
+            return [*fieldsets, (gettext("Congratulations"), {"fields": ["congratulations_sent"]})]
         return fieldsets
 
     def get_urls(self):
@@ -296,48 +305,48 @@ class ReviewAdmin(BusinessScopedAdmin):
         ]
 
     # --- columns and read-only fields ---------------------------------------------------------
-    @admin.display(description="rating", ordering="feedback__rating")
+    @admin.display(description=_("rating"), ordering="feedback__rating")
     def rating_stars(self, review: Review) -> str:
-        return format_html('<span title="{} of 5">{}</span>', review.rating, stars(review.rating))
+        return format_html('<span title="{}">{}</span>', out_of_five(review.rating), stars(review.rating))
 
-    @admin.display(description="flags")
+    @admin.display(description=_("flags"))
     def flag_list(self, review: Review) -> str:
         return flag_labels(review.flags) or "—"
 
-    @admin.display(description="served by", ordering="feedback__staff__name")
+    @admin.display(description=_("served by"), ordering="feedback__staff__name")
     def staff(self, review: Review) -> str:
         return str(review.feedback.staff or "—")
 
-    @admin.display(description="rating and flags", ordering="feedback__rating")
+    @admin.display(description=_("rating and flags"), ordering="feedback__rating")
     def rating_and_flags(self, review: Review) -> str:
         flags = format_html_join(
             "", '<li class="flag">{}</li>', ((label,) for label in flag_labels(review.flags).split(", ") if label)
         )
         return format_html(
-            '<span class="stars" title="{} of 5">{}</span><ul class="flags">{}</ul>',
-            review.rating,
+            '<span class="stars" title="{}">{}</span><ul class="flags">{}</ul>',
+            out_of_five(review.rating),
             stars(review.rating),
             flags,
         )
 
-    @admin.display(description="comment")
+    @admin.display(description=_("comment"))
     def queue_comment(self, review: Review) -> str:
         """The whole comment as written, or, while the customer's edit waits, that edit as a diff."""
         if review.edit_pending:
             return format_html(
-                '<span class="edit-waiting">Edit awaiting moderation</span>{}', self.pending_edit(review)
+                '<span class="edit-waiting">{}</span>{}', gettext("Edit awaiting moderation"), self.pending_edit(review)
             )
-        return Truncator(review.feedback.comment).chars(EXCERPT_CHARS) or "(no comment)"
+        return Truncator(review.feedback.comment).chars(EXCERPT_CHARS) or gettext("(no comment)")
 
-    @admin.display(description="written by", ordering="created_at")
+    @admin.display(description=_("written by"), ordering="created_at")
     def written_by(self, review: Review) -> str:
         """Display name, marks, who served them, status and date: stacked, so the comment keeps the room."""
         marks = [
             label
             for shown, label in (
-                (review.verified, "verified customer"),
-                (review.from_team_member, "from team member"),
-                (review.featured, "featured"),
+                (review.verified, gettext("verified customer")),
+                (review.from_team_member, gettext("from team member")),
+                (review.featured, gettext("featured")),
             )
             if shown
         ]
@@ -347,12 +356,12 @@ class ReviewAdmin(BusinessScopedAdmin):
             '<span class="status">{}</span><span class="created">{}</span>',
             review.feedback.display_name or "—",
             ", ".join(marks),
-            format_html("<span>served by {}</span>", staff) if staff else "",
+            format_html("<span>{}</span>", gettext("served by %(staff)s") % {"staff": staff}) if staff else "",
             review.get_status_display(),
             when(review.created_at),
         )
 
-    @admin.display(description="edit awaiting moderation")
+    @admin.display(description=_("edit awaiting moderation"))
     def pending_edit(self, review: Review) -> str:
         """The customer's change to the public words: removed words struck, new ones marked."""
         if not review.edit_pending:
@@ -365,66 +374,79 @@ class ReviewAdmin(BusinessScopedAdmin):
             name_after=feedback.display_name,
         )
 
-    @admin.display(description="display name", ordering="feedback__display_name")
+    @admin.display(description=_("display name"), ordering="feedback__display_name")
     def display_name(self, review: Review) -> str:
         return review.feedback.display_name
 
-    @admin.display(description="comment")
+    @admin.display(description=_("comment"))
     def comment(self, review: Review) -> str:
         return paragraphs(review.feedback.comment)
 
-    @admin.display(description="idea to do better")
+    @admin.display(description=_("idea to do better"))
     def improvement(self, review: Review) -> str:
         return paragraphs(review.feedback.improvement)
 
-    @admin.display(description="customer email")
+    @admin.display(description=_("customer email"))
     def customer_email(self, review: Review) -> str:
-        return review.feedback.contact.email or "— (open link, no email)"
+        return review.feedback.contact.email or gettext("— (open link, no email)")
 
-    @admin.display(description="submitted")
+    @admin.display(description=_("submitted"))
     def submitted_at(self, review: Review) -> str:
         return when(review.feedback.submitted_at)
 
-    @admin.display(description="consent to publish")
+    @admin.display(description=_("consent to publish"))
     def consent(self, review: Review) -> str:
         feedback = review.feedback
         if not feedback.consent_to_publish:
-            return "Withdrawn by the customer."
-        return format_html("<p>“{}”</p><p>Given {}.</p>", feedback.consent_text, when(feedback.consent_at))
+            return gettext("Withdrawn by the customer.")
+        return format_html(
+            "<p>“{}”</p><p>{}</p>",
+            feedback.consent_text,
+            gettext("Given %(when)s.") % {"when": when(feedback.consent_at)},
+        )
 
-    @admin.display(description="a personal line")
+    @admin.display(description=_("a personal line"))
     def congratulate(self, review: Review) -> str:
         """A note and a button posting it (with the page's CSRF token) to `congratulate_view`."""
         staff = review.feedback.staff
         if staff is None:
             return "—"
         return format_html(
-            '<textarea name="congratulation_note" rows="3" cols="60" maxlength="1000" '
-            'aria-label="Your note to {name}"></textarea><br>'
-            '<button type="submit" formaction="{url}" formnovalidate>Congratulate {name}</button>'
-            '<div class="help">Emailed to {name} with the customer’s words, signed by you.</div>',
-            name=staff,
+            '<textarea name="congratulation_note" rows="3" cols="60" maxlength="1000" aria-label="{label}"></textarea>'
+            '<br><button type="submit" formaction="{url}" formnovalidate>{button}</button>'
+            '<div class="help">{help}</div>',
+            label=gettext("Your note to %(staff)s") % {"staff": staff},
             url=reverse("admin:reviews_review_congratulate", args=[review.pk]),
+            button=gettext("Congratulate %(staff)s") % {"staff": staff},
+            help=gettext("Emailed to %(staff)s with the customer’s words, signed by you.") % {"staff": staff},
         )
 
-    @admin.display(description="congratulations sent")
+    @admin.display(description=_("congratulations sent"))
     def congratulations_sent(self, review: Review) -> str:
         """Who congratulated whom, when, and the note: shown, never edited (a plain list, not an inline,
         so the change form posts no extra formset)."""
         sent = review.congratulations.select_related("author", "staff")
         if not sent:
-            return "None yet."
-        rows = ((when(item.created_at), item.author_label(), item.staff, paragraphs(item.note)) for item in sent)
-        return format_html(
-            '<ul class="congratulations">{}</ul>',
-            format_html_join("", "<li>{} — {} to {}:{}</li>", rows),
+            return gettext("None yet.")
+        rows = (
+            (
+                format_html(
+                    gettext("{when} — {author} to {staff}:"),
+                    when=when(item.created_at),
+                    author=item.author_label(),
+                    staff=item.staff,
+                ),
+                paragraphs(item.note),
+            )
+            for item in sent
         )
+        return format_html('<ul class="congratulations">{}</ul>', format_html_join("", "<li>{}{}</li>", rows))
 
     def congratulate_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Thin: the review must be one this user may change (scoped); the service checks the rest."""
         review = self.get_object(request, object_id)
         if review is None or not self.has_change_permission(request, review):
-            raise Http404("No such review.")
+            raise Http404(gettext("No such review."))
         try:
             congratulation = review_congratulate(
                 review=review, author=request.user, note=request.POST.get("congratulation_note", "")
@@ -432,30 +454,36 @@ class ReviewAdmin(BusinessScopedAdmin):
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
         else:
-            self.message_user(request, f"Your congratulations are on their way to {congratulation.staff}.")
+            self.message_user(
+                request,
+                gettext("Your congratulations are on their way to %(staff)s.") % {"staff": congratulation.staff},
+            )
         return HttpResponseRedirect(reverse("admin:reviews_review_change", args=[review.pk]))
 
     # --- the change page: every change through the services -----------------------------------
     def save_model(self, request: HttpRequest, obj: Review, form: ReviewModerationForm, change: bool) -> None:
         data, actor = form.cleaned_data, Actor.of(request.user)
         review = Review.objects.get(pk=obj.pk)  # as stored: the form changed `obj` in memory only
+        rejecting = data["status"] == Status.REJECTED
         try:
-            if data["status"] == Status.PUBLISHED:
-                review_publish(review=review, actor=actor)
-            elif data["status"] == Status.REJECTED:
-                review_reject(review=review, reason=data["rejection_reason"], actor=actor)
-            review_reply(review=review, text=data["reply"], actor=actor)
-            review_feature(review=review, featured=data["featured"], actor=actor)
+            review_moderate(
+                review=review,
+                actor=actor,
+                status=data["status"],
+                rejection_reason=data["rejection_reason"] if rejecting else None,
+                reply=data["reply"],
+                featured=data["featured"],
+            )
         except ValidationError as error:  # e.g. the customer withdrew their consent meanwhile
             self.message_user(request, " ".join(error.messages), messages.ERROR)
 
     # --- bulk actions -------------------------------------------------------------------------
-    @admin.action(description="Publish selected reviews", permissions=["change"])
+    @admin.action(description=_("Publish selected reviews"), permissions=["change"])
     def publish_selected(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
         done, refused = self._each(request, queryset, lambda review, actor: review_publish(review=review, actor=actor))
-        self._report(request, "Published", done, refused)
+        self._report(request, "published", done, refused)
 
-    @admin.action(description="Reject selected reviews…", permissions=["change"])
+    @admin.action(description=_("Reject selected reviews…"), permissions=["change"])
     def reject_selected(self, request: HttpRequest, queryset: QuerySet[Review]) -> HttpResponse | None:
         """Ask for a content-policy reason on a page of its own (like "delete selected"), then reject."""
         form = RejectionForm(request.POST if request.POST.get("post") else None)
@@ -464,19 +492,19 @@ class ReviewAdmin(BusinessScopedAdmin):
             done, refused = self._each(
                 request, queryset, lambda review, actor: review_reject(review=review, reason=reason, actor=actor)
             )
-            self._report(request, "Rejected", done, refused)
+            self._report(request, "rejected", done, refused)
             return None
-        return self._reason_page(request, queryset, form, title="Reject the selected reviews")
+        return self._reason_page(request, queryset, form, title=gettext("Reject the selected reviews"))
 
-    @admin.action(description="Publish the pending edits of selected reviews", permissions=["change"])
+    @admin.action(description=_("Publish the pending edits of selected reviews"), permissions=["change"])
     def publish_edits_selected(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
         edited = queryset.filter(edit_pending=True)
         done, refused = self._each(
             request, edited, lambda review, actor: review_edit_publish(review=review, actor=actor)
         )
-        self._report(request, "Published the edits of", done, refused)
+        self._report(request, "edits_published", done, refused)
 
-    @admin.action(description="Reject the pending edits of selected reviews…", permissions=["change"])
+    @admin.action(description=_("Reject the pending edits of selected reviews…"), permissions=["change"])
     def reject_edits_selected(self, request: HttpRequest, queryset: QuerySet[Review]) -> HttpResponse | None:
         """The edits are turned down for a content-policy reason; the approved words stay public."""
         edited = queryset.filter(edit_pending=True)
@@ -486,9 +514,9 @@ class ReviewAdmin(BusinessScopedAdmin):
             done, refused = self._each(
                 request, edited, lambda review, actor: review_edit_reject(review=review, reason=reason, actor=actor)
             )
-            self._report(request, "Rejected the edits of", done, refused)
+            self._report(request, "edits_rejected", done, refused)
             return None
-        return self._reason_page(request, edited, form, title="Reject the pending edits", rejecting_edits=True)
+        return self._reason_page(request, edited, form, title=gettext("Reject the pending edits"), rejecting_edits=True)
 
     def _reason_page(
         self, request: HttpRequest, queryset: QuerySet[Review], form: RejectionForm, *, title: str, **extra
@@ -519,7 +547,18 @@ class ReviewAdmin(BusinessScopedAdmin):
                 refused.append(f"{review}: {' '.join(error.messages)}")
         return done, refused
 
-    def _report(self, request: HttpRequest, verb: str, done: int, refused: list[str]) -> None:
-        self.message_user(request, f"{verb} {done} review{'s' if done != 1 else ''}.", messages.SUCCESS)
+    def _report(self, request: HttpRequest, step: str, done: int, refused: list[str]) -> None:
+        """How many reviews the step changed ("published", "rejected", "edits_published", "edits_rejected")."""
+        said = {
+            "published": ngettext("Published %(count)d review.", "Published %(count)d reviews.", done),
+            "rejected": ngettext("Rejected %(count)d review.", "Rejected %(count)d reviews.", done),
+            "edits_published": ngettext(
+                "Published the edits of %(count)d review.", "Published the edits of %(count)d reviews.", done
+            ),
+            "edits_rejected": ngettext(
+                "Rejected the edits of %(count)d review.", "Rejected the edits of %(count)d reviews.", done
+            ),
+        }[step]
+        self.message_user(request, said % {"count": done}, messages.SUCCESS)
         for reason in refused:
             self.message_user(request, reason, messages.WARNING)

@@ -1,4 +1,8 @@
-"""Emails about complaints, built by the shared builder."""
+"""Emails about complaints and congratulations, built by the shared builder.
+
+Each is written in its reader's language: a customer's (their request's), a staff member's
+(`StaffMember.preferred_language`), or for owners and managers the business's default language.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,12 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.mail import EmailMultiAlternatives
 from django.utils import translation
+from django.utils.translation import gettext
 
-from config.emails import build_email, message_id
-from config.links import absolute_reverse
+from core.links import absolute_reverse
 from feedback.emails import customer_email
 from feedback.links import feedback_link_token, feedback_url
+from mail.builder import build_email, message_id
 from reviews.acknowledgement import case_acknowledgement
 from reviews.models import Case, CaseMessage, Congratulation
 from reviews.staff_links import staff_case_url
@@ -27,12 +32,28 @@ def _case_context(case: Case, user: AbstractUser | None = None) -> dict:
         "business": case.business,
         "user": user,
         "customer": feedback.contact,
-        "customer_label": feedback.contact.name or feedback.contact.email or "A walk-in customer",
+        "customer_label": feedback.contact.name or feedback.contact.email or gettext("A walk-in customer"),
         "staff": feedback.staff,
         "case_url": absolute_reverse("admin:reviews_case_change", case.pk),
     }
 
 
+def _case_of(subject: Case | CaseMessage) -> Case:
+    return subject.case if isinstance(subject, CaseMessage) else subject
+
+
+def in_owner_language(build: Callable[..., EmailMultiAlternatives]) -> Callable[..., EmailMultiAlternatives]:
+    """Build an email to an owner or manager about a case (its first argument) in the business's default language."""
+
+    @wraps(build)
+    def wrapper(subject: Case | CaseMessage, *args, **kwargs) -> EmailMultiAlternatives:
+        with translation.override(_case_of(subject).business.default_language):
+            return build(subject, *args, **kwargs)
+
+    return wrapper
+
+
+@in_owner_language
 def case_opened_email(case: Case, user: AbstractUser) -> EmailMultiAlternatives:
     """To an owner or manager: a customer is unhappy; respond before the deadline."""
     return build_email(
@@ -43,6 +64,7 @@ def case_opened_email(case: Case, user: AbstractUser) -> EmailMultiAlternatives:
     )
 
 
+@in_owner_language
 def case_overdue_email(case: Case, user: AbstractUser) -> EmailMultiAlternatives:
     return build_email(
         template="case-overdue",
@@ -52,6 +74,7 @@ def case_overdue_email(case: Case, user: AbstractUser) -> EmailMultiAlternatives
     )
 
 
+@in_owner_language
 def case_escalated_email(case: Case, user: AbstractUser) -> EmailMultiAlternatives:
     """To an owner: a complaint is still unanswered a day after its assignee was reminded."""
     context = {**_case_context(case, user), "assignee": case.assignee}
@@ -68,8 +91,7 @@ def in_customer_language(build: Callable[..., EmailMultiAlternatives]) -> Callab
 
     @wraps(build)
     def wrapper(subject: Case | CaseMessage, *args, **kwargs) -> EmailMultiAlternatives:
-        case = subject.case if isinstance(subject, CaseMessage) else subject
-        with translation.override(case.feedback.request.customer_language):
+        with translation.override(_case_of(subject).feedback.request.customer_language):
             return build(subject, *args, **kwargs)
 
     return wrapper
@@ -135,6 +157,7 @@ def case_message_email(message: CaseMessage) -> EmailMultiAlternatives:
     )
 
 
+@in_owner_language
 def case_reply_email(message: CaseMessage, user: AbstractUser, *, reopened: bool) -> EmailMultiAlternatives:
     """To the assignee (or the owners and managers): the customer answered on their case."""
     case = message.case
@@ -147,40 +170,42 @@ def case_reply_email(message: CaseMessage, user: AbstractUser, *, reopened: bool
 
 
 def case_staff_owner_email(case: Case) -> EmailMultiAlternatives:
-    """To the staff member who now owns a case: the complaint and their signed link to work it."""
+    """To the staff member who now owns a case, in their language: the complaint and their signed link to work it."""
     staff = case.staff_owner
-    context = {
-        **_case_context(case),
-        "staff_owner": staff,
-        "staff_case_url": staff_case_url(case),
-        "link_days": settings.STAFF_CASE_LINK_DAYS,
-    }
-    return build_email(
-        template="case-staff-owner",
-        context=context,
-        to=[staff.email],
-        headers={"Message-ID": message_id("case-staff-owner", case.pk, staff.pk, case.staff_link_version)},
-    )
+    with translation.override(staff.preferred_language):
+        context = {
+            **_case_context(case),
+            "staff_owner": staff,
+            "staff_case_url": staff_case_url(case),
+            "link_days": settings.STAFF_CASE_LINK_DAYS,
+        }
+        return build_email(
+            template="case-staff-owner",
+            context=context,
+            to=[staff.email],
+            headers={"Message-ID": message_id("case-staff-owner", case.pk, staff.pk, case.staff_link_version)},
+        )
 
 
 def congratulation_email(congratulation: Congratulation) -> EmailMultiAlternatives:
-    """To a staff member: a personal line from an owner or manager, with the customer's words."""
+    """To a staff member, in their language: a personal line from an owner or manager, with the customer's words."""
     review, staff, author = congratulation.review, congratulation.staff, congratulation.author
     feedback = review.feedback
-    context = {
-        "staff": staff,
-        "first_name": staff.name.split()[0] if staff.name.strip() else "",
-        "business": review.business,
-        "note": congratulation.note,
-        "comment": feedback.comment,
-        "rating": feedback.rating,
-        "display_name": feedback.display_name,
-        "signed": congratulation.author_label(),
-    }
-    return build_email(
-        template="congratulation",
-        context=context,
-        to=[staff.email],
-        headers={"Message-ID": message_id("congratulation", congratulation.pk)},
-        reply_to=[author.email] if author and author.email else None,
-    )
+    with translation.override(staff.preferred_language):
+        context = {
+            "staff": staff,
+            "first_name": staff.name.split()[0] if staff.name.strip() else "",
+            "business": review.business,
+            "note": congratulation.note,
+            "comment": feedback.comment,
+            "rating": feedback.rating,
+            "display_name": feedback.display_name,
+            "signed": congratulation.author_label(),
+        }
+        return build_email(
+            template="congratulation",
+            context=context,
+            to=[staff.email],
+            headers={"Message-ID": message_id("congratulation", congratulation.pk)},
+            reply_to=[author.email] if author and author.email else None,
+        )

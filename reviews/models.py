@@ -5,8 +5,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from businesses.models import Business, StaffMember
+from core.verbose_names import translatable_names
 from feedback.models import Feedback
 from reviews.acknowledgement import Acknowledgement, case_acknowledgement
 
@@ -33,50 +36,50 @@ class Review(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Awaiting moderation"
-        PUBLISHED = "published", "Published"
-        REJECTED = "rejected", "Rejected"
+        PENDING = "pending", _("Awaiting moderation")
+        PUBLISHED = "published", _("Published")
+        REJECTED = "rejected", _("Rejected")
 
     class RejectionReason(models.TextChoices):
         """The content policy. A rating is never a reason."""
 
-        PERSONAL_DATA = "personal_data", "Contains personal or confidential data"
-        OFFENSIVE = "offensive", "Offensive, harassing or obscene"
-        DISCRIMINATORY = "discriminatory", "Discriminatory"
-        FALSE_OR_FAKE = "false_or_fake", "Clearly false or fake"
-        UNRELATED_OR_SPAM = "unrelated_or_spam", "Unrelated to the business, or spam"
-        CUSTOMER_ASKED = "customer_asked", "The customer asked us not to publish it"
-        LEGAL = "legal", "Legal reason (e.g. defamatory, court order)"
+        PERSONAL_DATA = "personal_data", _("Contains personal or confidential data")
+        OFFENSIVE = "offensive", _("Offensive, harassing or obscene")
+        DISCRIMINATORY = "discriminatory", _("Discriminatory")
+        FALSE_OR_FAKE = "false_or_fake", _("Clearly false or fake")
+        UNRELATED_OR_SPAM = "unrelated_or_spam", _("Unrelated to the business, or spam")
+        CUSTOMER_ASKED = "customer_asked", _("The customer asked us not to publish it")
+        LEGAL = "legal", _("Legal reason (e.g. defamatory, court order)")
 
     class Flag(models.TextChoices):
-        LINK = "link", "Contains a link"
-        CONTACT = "contact", "Contains an email address or phone number"
-        PROFANITY = "profanity", "Contains profanity"
-        SHORT = "short", "Empty or very short text"
+        LINK = "link", _("Contains a link")
+        CONTACT = "contact", _("Contains an email address or phone number")
+        PROFANITY = "profanity", _("Contains profanity")
+        SHORT = "short", _("Empty or very short text")
 
     feedback = models.OneToOneField(Feedback, on_delete=models.CASCADE, related_name="review")
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="reviews")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    flags = models.JSONField(default=list, blank=True, help_text="Content flags found on submit and on edit.")
+    flags = models.JSONField(default=list, blank=True, help_text=_("Content flags found on submit and on edit."))
     rejection_reason = models.CharField(max_length=20, choices=RejectionReason.choices, blank=True)
     featured = models.BooleanField(default=False)
-    reply = models.TextField("public reply", blank=True, max_length=5000)
+    reply = models.TextField(_("public reply"), blank=True, max_length=5000)
     replied_at = models.DateTimeField(null=True, blank=True)
     replied_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    verified = models.BooleanField("verified customer", default=True, help_text="It came from an invitation.")
-    from_team_member = models.BooleanField(default=False, help_text="The customer is also on the staff.")
+    verified = models.BooleanField(_("verified customer"), default=True, help_text=_("It came from an invitation."))
+    from_team_member = models.BooleanField(default=False, help_text=_("The customer is also on the staff."))
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    published_comment = models.TextField(blank=True, help_text="The approved words the public sees.")
-    published_display_name = models.CharField(max_length=120, blank=True, help_text="The approved name shown.")
+    published_comment = models.TextField(blank=True, help_text=_("The approved words the public sees."))
+    published_display_name = models.CharField(max_length=120, blank=True, help_text=_("The approved name shown."))
     edit_pending = models.BooleanField(
-        default=False, help_text="The customer changed this published review's words; a moderator must decide."
+        default=False, help_text=_("The customer changed this published review's words; a moderator must decide.")
     )
-    edited_at = models.DateTimeField(null=True, blank=True, help_text="When the pending edit was made.")
+    edited_at = models.DateTimeField(null=True, blank=True, help_text=_("When the pending edit was made."))
     rejected_edit_digest = models.CharField(
-        max_length=64, blank=True, help_text="SHA-256 of the words of the edit a moderator last turned down."
+        max_length=64, blank=True, help_text=_("SHA-256 of the words of the edit a moderator last turned down.")
     )
 
     objects = ReviewQuerySet.as_manager()
@@ -86,7 +89,7 @@ class Review(models.Model):
         indexes = [models.Index(fields=["business", "status", "published_at"], name="review_business_status")]
 
     def __str__(self) -> str:
-        return f"Review #{self.pk} ({self.get_status_display()})"
+        return gettext("Review #%(id)s (%(status)s)") % {"id": self.pk, "status": self.get_status_display()}
 
     @property
     def rating(self) -> int:
@@ -97,19 +100,19 @@ class ModerationLogEntry(models.Model):
     """One moderation step: who, when, from which status to which, and why. Never edited."""
 
     class Action(models.TextChoices):
-        SUBMITTED = "submitted", "Submitted"
-        EDITED = "edited", "Edited by the customer"
-        EDIT_PUBLISHED = "edit_published", "Edit published"
-        EDIT_AUTO_PUBLISHED = "edit_auto_published", "Edit published automatically"
-        EDIT_REJECTED = "edit_rejected", "Edit rejected (the approved version stays public)"
-        PUBLISHED = "published", "Published"
-        AUTO_PUBLISHED = "auto_published", "Published automatically"
-        REJECTED = "rejected", "Rejected"
-        RETURNED = "returned", "Returned to moderation"  # older entries: an edit now waits as `edit_pending`
-        REPLIED = "replied", "Replied"
-        FEATURED = "featured", "Featured"
-        UNFEATURED = "unfeatured", "No longer featured"
-        WITHDRAWN = "withdrawn", "Consent withdrawn by the customer"
+        SUBMITTED = "submitted", _("Submitted")
+        EDITED = "edited", _("Edited by the customer")
+        EDIT_PUBLISHED = "edit_published", _("Edit published")
+        EDIT_AUTO_PUBLISHED = "edit_auto_published", _("Edit published automatically")
+        EDIT_REJECTED = "edit_rejected", _("Edit rejected (the approved version stays public)")
+        PUBLISHED = "published", _("Published")
+        AUTO_PUBLISHED = "auto_published", _("Published automatically")
+        REJECTED = "rejected", _("Rejected")
+        RETURNED = "returned", _("Returned to moderation")  # older entries: an edit now waits as `edit_pending`
+        REPLIED = "replied", _("Replied")
+        FEATURED = "featured", _("Featured")
+        UNFEATURED = "unfeatured", _("No longer featured")
+        WITHDRAWN = "withdrawn", _("Consent withdrawn by the customer")
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="log")
     action = models.CharField(max_length=20, choices=Action.choices)
@@ -119,12 +122,12 @@ class ModerationLogEntry(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    actor_label = models.CharField(max_length=120, help_text="Who acted: a login, an API key, the customer, Raves.")
+    actor_label = models.CharField(max_length=120, help_text=_("Who acted: a login, an API key, the customer, Raves."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
-        verbose_name_plural = "moderation log entries"
+        verbose_name_plural = _("moderation log entries")
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} by {self.actor_label}"
@@ -142,9 +145,9 @@ class Case(models.Model):
     """A complaint: a low rating, worked by a person to a resolution before a deadline."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        CONTACTED = "contacted", "Customer contacted"
-        RESOLVED = "resolved", "Resolved"
+        OPEN = "open", _("Open")
+        CONTACTED = "contacted", _("Customer contacted")
+        RESOLVED = "resolved", _("Resolved")
 
     feedback = models.OneToOneField(Feedback, on_delete=models.CASCADE, related_name="case")
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="cases")
@@ -153,21 +156,21 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_cases"
     )
     opened_at = models.DateTimeField(default=timezone.now)
-    deadline = models.DateTimeField(help_text="When the first response is due.")
+    deadline = models.DateTimeField(help_text=_("When the first response is due."))
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution = models.TextField(blank=True)
     overdue_reminded_at = models.DateTimeField(null=True, blank=True)
-    follow_up_sent_at = models.DateTimeField("“did we make it right?” sent", null=True, blank=True)
-    original_rating = models.PositiveSmallIntegerField(help_text="The rating that opened the case.")
+    follow_up_sent_at = models.DateTimeField(_("“did we make it right?” sent"), null=True, blank=True)
+    original_rating = models.PositiveSmallIntegerField(help_text=_("The rating that opened the case."))
     cause = models.CharField(
-        max_length=50, blank=True, help_text="Why it went wrong: a slug from the business's list of causes."
+        max_length=50, blank=True, help_text=_("Why it went wrong: a slug from the business's list of causes.")
     )
     system_problem = models.BooleanField(
-        null=True, blank=True, help_text="True: a system problem; False: a one-off; empty: not said."
+        null=True, blank=True, help_text=_("True: a system problem; False: a one-off; empty: not said.")
     )
     reopened_at = models.DateTimeField(
-        null=True, blank=True, help_text="When a customer's reply last reopened this case after it was resolved."
+        null=True, blank=True, help_text=_("When a customer's reply last reopened this case after it was resolved.")
     )
     staff_owner = models.ForeignKey(
         StaffMember,
@@ -175,10 +178,10 @@ class Case(models.Model):
         null=True,
         blank=True,
         related_name="owned_cases",
-        help_text="A staff member without a login who works the case through an emailed link.",
+        help_text=_("A staff member without a login who works the case through an emailed link."),
     )
     staff_link_version = models.PositiveIntegerField(
-        default=0, help_text="Part of every staff link to this case: bumped to revoke the links already sent."
+        default=0, help_text=_("Part of every staff link to this case: bumped to revoke the links already sent.")
     )
     resolved_by_staff = models.ForeignKey(
         StaffMember,
@@ -186,7 +189,7 @@ class Case(models.Model):
         null=True,
         blank=True,
         related_name="resolved_cases",
-        help_text="The staff member who resolved it through their link: credited in the weekly wins.",
+        help_text=_("The staff member who resolved it through their link: credited in the weekly wins."),
     )
 
     objects = CaseQuerySet.as_manager()
@@ -196,7 +199,11 @@ class Case(models.Model):
         indexes = [models.Index(fields=["business", "status", "deadline"], name="case_business_status")]
 
     def __str__(self) -> str:
-        return f"Case #{self.pk}: {self.original_rating}★ from {self.feedback.display_name or 'a customer'}"
+        return gettext("Case #%(id)s: %(rating)s★ from %(name)s") % {
+            "id": self.pk,
+            "rating": self.original_rating,
+            "name": self.feedback.display_name or gettext("a customer"),
+        }
 
     @property
     def is_overdue(self) -> bool:
@@ -220,19 +227,19 @@ class CaseNote(models.Model):
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
-        return f"Note on case #{self.case_id}"
+        return gettext("Note on case #%(id)s") % {"id": self.case_id}
 
 
 class CaseMessage(models.Model):
     """One message of the conversation between the business and the customer on a case, or a logged call."""
 
     class Direction(models.TextChoices):
-        TO_CUSTOMER = "to_customer", "To the customer"
-        FROM_CUSTOMER = "from_customer", "From the customer"
+        TO_CUSTOMER = "to_customer", _("To the customer")
+        FROM_CUSTOMER = "from_customer", _("From the customer")
 
     class Kind(models.TextChoices):
-        MESSAGE = "message", "Message"
-        CALL = "call", "Phone call"
+        MESSAGE = "message", _("Message")
+        CALL = "call", _("Phone call")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
     direction = models.CharField(max_length=15, choices=Direction.choices)
@@ -240,7 +247,7 @@ class CaseMessage(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    author_label = models.CharField(max_length=120, help_text="Who wrote it: a login, an API key, the customer.")
+    author_label = models.CharField(max_length=120, help_text=_("Who wrote it: a login, an API key, the customer."))
     body = models.TextField(max_length=5000)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -258,7 +265,7 @@ class RatingChange(models.Model):
     feedback = models.ForeignKey(Feedback, on_delete=models.CASCADE, related_name="rating_history")
     rating = models.PositiveSmallIntegerField()
     comment = models.TextField(blank=True)
-    after_case = models.BooleanField(default=False, help_text="Given after a complaint was resolved.")
+    after_case = models.BooleanField(default=False, help_text=_("Given after a complaint was resolved."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -286,5 +293,51 @@ class Congratulation(models.Model):
     def author_label(self) -> str:
         """Who signed it: the author's full name, else their email."""
         if self.author is None:
-            return "A former manager"
+            return gettext("A former manager")
         return self.author.get_full_name() or self.author.email or self.author.get_username()
+
+
+# The names the admin shows for what Django names itself (see core/verbose_names.py).
+translatable_names(
+    Review,
+    verbose_name=_("review"),
+    verbose_name_plural=_("reviews"),
+    business=_("business"),
+    status=_("status"),
+    rejection_reason=_("rejection reason"),
+    featured=_("featured"),
+    replied_at=_("replied at"),
+    replied_by=_("replied by"),
+    from_team_member=_("from team member"),
+    created_at=_("created at"),
+    published_at=_("published at"),
+    edit_pending=_("edit pending"),
+    edited_at=_("edited at"),
+)
+translatable_names(
+    ModerationLogEntry,
+    action=_("action"),
+    from_status=_("from status"),
+    to_status=_("to status"),
+    reason=_("reason"),
+)
+translatable_names(
+    Case,
+    verbose_name=_("case"),
+    verbose_name_plural=_("cases"),
+    business=_("business"),
+    status=_("status"),
+    assignee=_("assignee"),
+    opened_at=_("opened at"),
+    deadline=_("deadline"),
+    first_response_at=_("first response at"),
+    resolved_at=_("resolved at"),
+    resolution=_("resolution"),
+    cause=_("cause"),
+    system_problem=_("system problem"),
+    reopened_at=_("reopened at"),
+    staff_owner=_("staff owner"),
+)
+translatable_names(
+    CaseNote, verbose_name=_("case note"), author=_("author"), created_at=_("created at"), text=_("text")
+)

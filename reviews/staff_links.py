@@ -13,7 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 
-from config.links import absolute_reverse
+from core.links import absolute_reverse
 from reviews.models import Case
 
 SALT = "reviews.case-staff-link"

@@ -14,7 +14,7 @@ Values are always computed from a business loaded afresh, never from a remembere
 
 The cache is a help, never a dependency: when it fails (Redis down or frozen), values are
 computed from the database and the page still answers. After a failure of any use of Redis, this
-process leaves it alone for a while (config/redis_rest.py), so a frozen Redis costs one time-out
+process leaves it alone for a while (core/redis_rest.py), so a frozen Redis costs one time-out
 now and then, not one per request. An invalidation made meanwhile is kept in process memory and
 made at the next successful use of the cache; one lost with its process is bounded by TIMEOUT.
 """
@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.core.cache import cache
 from django.db import transaction
 
-from config.redis_rest import redis_failed, redis_resting
+from core.redis_rest import redis_failed, redis_resting
 
 if TYPE_CHECKING:
     from businesses.models import Business

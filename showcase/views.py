@@ -6,6 +6,7 @@ browser's Accept-Language, else the business's default. The language is part of 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -26,13 +27,14 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.cache import cache_control
 from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import etag, require_safe
 
 from businesses.models import Business
-from config.links import absolute_url, showcase_url
+from core.links import absolute_url, showcase_url
 from feedback.languages import browser_language, chosen_language
 from showcase.cache import cached, public_business
 from showcase.jsonld import business_jsonld
+from showcase.look import accent_color, palette, stylesheet
 from showcase.selectors import (
     LATEST,
     SORTS,
@@ -150,11 +152,14 @@ def page(request: HttpRequest, slug: str) -> HttpResponse:
     query = PageQuery.from_request(request)
     with translation.override(language.code):
         html = cached(business.pk, f"page:{language.code}:{query.key}", lambda: _render_page(fresh(), query))
-    response = HttpResponse(html)
+    return language.respond(_allowing_logo(HttpResponse(html), business))
+
+
+def _allowing_logo(response: HttpResponse, business: Business) -> HttpResponse:
     if business.logo_url:
         # The logo is the one thing the page may load from elsewhere: the business's own image.
         response._csp_update = {"img-src": [_origin(business.logo_url)]}
-    return language.respond(response)
+    return response
 
 
 def _origin(url: str) -> str:
@@ -188,6 +193,7 @@ def _render_page(business: Business, query: PageQuery) -> str:
         "query": query,
         "shoutouts": staff_shoutouts(business=business),
         "canonical_url": canonical,
+        "page_address": absolute_url(_with_lang(base, current, default)),  # printed under the name
         "noindex": query.is_variant,
         "how_url": _with_lang(reverse("showcase:how-reviews-work", kwargs={"slug": business.slug}), current, default),
         "language_links": _language_links(offered, current, lambda code: query.url(base, lang=_param(code, default))),
@@ -251,7 +257,7 @@ def how_reviews_work(request: HttpRequest, slug: str) -> HttpResponse:
     language = Language.of(request, business)
     with translation.override(language.code):
         html = cached(business.pk, f"how:{language.code}", lambda: _render_how_reviews_work(fresh()))
-    return language.respond(HttpResponse(html))
+    return language.respond(_allowing_logo(HttpResponse(html), business))
 
 
 def _render_how_reviews_work(business: Business) -> str:
@@ -316,6 +322,7 @@ def _widget_script(business: Business) -> str:
     data = {
         "name": business.name,
         "url": context["url"],
+        "accent": palette(accent_color(business.accent_color)).ink,  # links on the widget's white box
         "average": summary.average_rating,
         "count": summary.rating_count,
         "reviews": [
@@ -354,3 +361,26 @@ def _stars_label(value: int) -> str:
 def localize_number(value: float | None) -> str:
     """The average with one decimal, as the active language writes it ("4.6", "4,6")."""
     return floatformat(value, 1) if value is not None else ""
+
+
+def _accent_etag(request: HttpRequest, color: str) -> str | None:
+    accent = f"#{color}"
+    if accent_color(accent) != accent:
+        return None
+    return hashlib.sha256(stylesheet(accent).encode()).hexdigest()[:32]
+
+
+@require_safe
+@cache_control(public=True, max_age=365 * 24 * 3600, immutable=True)
+@etag(_accent_etag)
+def accent_stylesheet(request: HttpRequest, color: str) -> HttpResponse:
+    """The colours of a business's pages, derived from its accent colour (see showcase/look.py).
+
+    The address is the colour itself, so the answer never changes: cached for a year anywhere,
+    no query, and the same for every business of that colour. A colour the model would refuse
+    (too light for white text on it) is no stylesheet at all.
+    """
+    accent = f"#{color}"
+    if accent_color(accent) != accent:
+        raise Http404("No such colour.")
+    return HttpResponse(stylesheet(accent), content_type="text/css; charset=utf-8")

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from config.redis_rest import redis_rest_end
+from core.redis_rest import redis_rest_end
 from outbox.enqueue import broker_rest_reset
 from tests.businesses.factories import BusinessFactory, MembershipFactory, UserFactory, api_key_for
 
@@ -101,7 +101,7 @@ class SMTPCollector:
 
 @pytest.fixture
 def smtp_collector(settings) -> SMTPCollector:
-    """Our SMTP backend (`config.smtp.EmailBackend`, which records each send before the message's
+    """Our SMTP backend (`mail.smtp.EmailBackend`, which records each send before the message's
     final ".") pointed at an aiosmtpd server on loopback."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -109,7 +109,7 @@ def smtp_collector(settings) -> SMTPCollector:
     collector = SMTPCollector()
     controller = Controller(collector, hostname="127.0.0.1", port=port)
     controller.start()
-    settings.EMAIL_BACKEND = "config.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "mail.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     yield collector

@@ -74,7 +74,7 @@ def test_with_the_cache_down_calls_go_through_and_one_warning_is_logged(business
     settings.API_THROTTLE_RATE = "1/min"
     client = client_with_key(business)
 
-    with override_settings(CACHES=CACHE_SERVER_DOWN), caplog.at_level(logging.WARNING, logger="config.redis_rest"):
+    with override_settings(CACHES=CACHE_SERVER_DOWN), caplog.at_level(logging.WARNING, logger="core.redis_rest"):
         answers = [client.get("/api/v1/business/").status_code for _ in range(3)]
 
     assert answers == [200, 200, 200]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import Env
+from core.env import Env
 
 ROOT = Path(__file__).resolve().parent.parent
 SETUP = (

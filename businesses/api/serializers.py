@@ -4,8 +4,8 @@ from django.db import models
 from rest_framework import serializers
 
 from businesses.models import Business, StaffMember
-from config.links import absolute_reverse, showcase_url, widget_url
-from config.serializer_fields import OptionalURLField, StrictBooleanField, TextField
+from core.links import absolute_reverse, showcase_url, widget_url
+from core.serializer_fields import OptionalURLField, StrictBooleanField, TextField
 
 
 class BusinessOutput(serializers.ModelSerializer):
@@ -63,6 +63,13 @@ def open_link_url(links) -> str | None:
     return absolute_reverse("feedback:open", key=link.key) if link is not None else None
 
 
+class StaffLanguageField(TextField):
+    """Takes the staff member's own language ("" for the business's default); shows the one in effect."""
+
+    def get_attribute(self, staff: StaffMember) -> str:
+        return staff.preferred_language
+
+
 class StaffMemberSerializer(serializers.ModelSerializer):
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
@@ -70,13 +77,20 @@ class StaffMemberSerializer(serializers.ModelSerializer):
         models.BooleanField: StrictBooleanField,
     }
     wants_digest = StrictBooleanField(default=True)
+    language = StaffLanguageField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The language of their emails and pages: a code the business offers (e.g. de). "
+        "Default: the business's default language, which is then shown.",
+    )
     open_feedback_url = serializers.SerializerMethodField(
         help_text="This staff member's open feedback link (their QR code): answers through it name them."
     )
 
     class Meta:
         model = StaffMember
-        fields = ["id", "name", "email", "wants_digest", "active", "created_at", "open_feedback_url"]
+        fields = ["id", "name", "email", "wants_digest", "active", "language", "created_at", "open_feedback_url"]
         read_only_fields = ["id", "created_at", "open_feedback_url"]
 
     def get_open_feedback_url(self, staff: StaffMember) -> str | None:
@@ -87,3 +101,9 @@ class StaffMemberSerializer(serializers.ModelSerializer):
         if StaffMember.objects.filter(business=business, email__iexact=email).exists():
             raise serializers.ValidationError("This business already has a staff member with this email.")
         return email
+
+    def validate_language(self, language: str) -> str:
+        offered = self.context["business"].offered_languages()
+        if language and language not in offered:
+            raise serializers.ValidationError(f"Choose one of: {', '.join(offered)}.")
+        return language

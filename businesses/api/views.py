@@ -46,6 +46,7 @@ class StaffMemberViewSet(
     def get_queryset(self):
         return (
             StaffMember.objects.filter(business=self.business)
+            .select_related("business")  # their language in effect falls back to the business's
             .prefetch_related("open_feedback_links")
             .order_by("name", "id")
         )

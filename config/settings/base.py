@@ -1,6 +1,6 @@
 """Settings for every environment. Production knobs come from environment variables.
 
-Only `config.env.Env` reads the environment, so a malformed value names its variable.
+Only `core.env.Env` reads the environment, so a malformed value names its variable.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from celery.schedules import crontab  # noqa: F401  (kept at hand for CELERY_BEA
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import Env
+from core.env import Env
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = Env()
@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The admin and the dashboard in the owner's language; every other page chooses its own.
+    "config.language.OwnerLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -266,11 +268,11 @@ SCORECARD_LINK_DAYS = env.int("SCORECARD_LINK_DAYS", 45, minimum=1)
 # --- Email ----------------------------------------------------------------------------------
 _email = env.email("EMAIL_URL", "consolemail://")
 # SMTP goes through our subclass of Django's backend, which records each send before the
-# server's final answer (see config/smtp.py); the console prints subjects decoded
-# (config/console_email.py); the other schemes keep Django's backends.
+# server's final answer (see mail/smtp.py); the console prints subjects decoded
+# (mail/console.py); the other schemes keep Django's backends.
 EMAIL_BACKEND = {
-    "django.core.mail.backends.smtp.EmailBackend": "config.smtp.EmailBackend",
-    "django.core.mail.backends.console.EmailBackend": "config.console_email.EmailBackend",
+    "django.core.mail.backends.smtp.EmailBackend": "mail.smtp.EmailBackend",
+    "django.core.mail.backends.console.EmailBackend": "mail.console.EmailBackend",
 }.get(_email["EMAIL_BACKEND"], _email["EMAIL_BACKEND"])
 EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
 EMAIL_PORT = _email.get("EMAIL_PORT") or 25
@@ -357,14 +359,14 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["businesses.api.authentication.BusinessAPIKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["businesses.api.permissions.HasBusinessAPIKey"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["config.parsers.JSONParser"],
-    "DEFAULT_FILTER_BACKENDS": ["config.filters.FilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "config.pagination.PageNumberPagination",
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["core.filters.FilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.PageNumberPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "config.api_exceptions.exception_handler",
     # Every keyed endpoint; the public JSON replaces it with its per-address throttle.
-    "DEFAULT_THROTTLE_CLASSES": ["config.throttles.APIKeyRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttles.APIKeyRateThrottle"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Raves API",
@@ -400,9 +402,9 @@ SPECTACULAR_SETTINGS = {
 # --- Abuse limits ---------------------------------------------------------------------------
 # How many proxies of ours stand in front of the app and append to X-Forwarded-For. 0: the client is
 # REMOTE_ADDR and the header is ignored (a client could write anything in it). Every limit below
-# and the login lockout count per address found this way (config/client_address.py).
+# and the login lockout count per address found this way (core/client_address.py).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", 0, minimum=0)
-# Calls per API key (config/throttles.py); beyond it 429 with Retry-After.
+# Calls per API key (core/throttles.py); beyond it 429 with Retry-After.
 API_THROTTLE_RATE = env.rate("API_THROTTLE_RATE", "1200/min")
 # Calls per address to the keyless public JSON (/api/v1/public/...).
 PUBLIC_API_THROTTLE_RATE = env.rate("PUBLIC_API_THROTTLE_RATE", "600/min")
@@ -420,7 +422,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # A right password (before the lock) clears that username's failures from that address.
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "config.client_address.client_address"
+AXES_CLIENT_IP_CALLABLE = "core.client_address.client_address"
 # "Owner@Example.com" and "owner@example.com" are one login (businesses.auth), so one counter.
 AXES_USERNAME_CALLABLE = "businesses.auth.login_username"
 AXES_LOCKOUT_CALLABLE = "businesses.auth.login_locked_out"
@@ -440,7 +442,7 @@ LOGGING = {
         },
     },
     # Every handler redacts link tokens and URL credentials (Django logs the path of each 4xx).
-    "filters": {"redact": {"()": "config.log_redaction.RedactingFilter"}},
+    "filters": {"redact": {"()": "core.log_redaction.RedactingFilter"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
         # runserver's request lines (`make run`), otherwise printed by Django's own, unfiltered handler.

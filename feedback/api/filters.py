@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 
-from config.filters import StrictBooleanFilter, StrictFilterSet, UTCDateTimeFilter
+from core.filters import StrictBooleanFilter, StrictFilterSet, UTCDateTimeFilter
 from feedback.models import FeedbackRequest
 
 

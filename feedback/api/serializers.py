@@ -11,7 +11,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from businesses.models import Business, StaffMember
-from config.serializer_fields import StrictBooleanField, TextField
+from core.serializer_fields import StrictBooleanField, TextField
 from feedback.models import FeedbackRequest, FeedbackRequestEvent
 from feedback.services.requests import TEAM_MAX_LENGTH, TEAM_ONLY_INTERNAL, RequestInput
 

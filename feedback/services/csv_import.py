@@ -12,7 +12,7 @@ finding the chunk done. An import that stalls (worker killed, database error, a 
 resumed by `sweep_customer_imports` where it stopped.
 
 Cell values are kept as written; spreadsheet formulas are neutralised when anything is exported
-again (config/csv_safe.py), not here.
+again (core/csv_safe.py), not here.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Recording an invitation's (or a reminder's) send: its step's fields and its history row, together,
-through the batch's `config.send_record.SendRecorder`."""
+through the batch's `mail.send_record.SendRecorder`."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from config.send_record import Finish, SendRecorder
 from feedback.models import FeedbackRequest, FeedbackRequestEvent
+from mail.send_record import Finish, SendRecorder
 
 Status = FeedbackRequest.Status
 

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from businesses.models import Business, Customer, StaffMember
 from feedback.models import FeedbackRequest, FeedbackRequestEvent
@@ -102,10 +103,12 @@ def _create_all(
         new.append(request)
         results.append(request)
     FeedbackRequest.objects.bulk_create(new)
-    FeedbackRequestEvent.objects.bulk_create(
-        FeedbackRequestEvent(request=request, status=request.status, note=request.get_suppression_reason_display())
-        for request in new
-    )
+    # The history is a record (the API shows it): in one language, whoever's admin screen made the request.
+    with translation.override(settings.LANGUAGE_CODE):
+        FeedbackRequestEvent.objects.bulk_create(
+            FeedbackRequestEvent(request=request, status=request.status, note=request.get_suppression_reason_display())
+            for request in new
+        )
     return results, new
 
 

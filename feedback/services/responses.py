@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from businesses.models import Customer, StaffMember
+from feedback.events import answer_recorded
 from feedback.models import Feedback, FeedbackRequest, FeedbackRequestEvent, ProcessedWebhookEvent
 from feedback.services.ideas import idea_sync
-from reviews.services.answers import feedback_answer_recorded
 
 logger = logging.getLogger(__name__)
 Status = FeedbackRequest.Status
@@ -98,7 +98,7 @@ def feedback_submit(*, request_id: int, answer: Answer) -> Feedback:
     _apply(feedback, answer, now, name=request.answering_name)
     feedback.full_clean()
     feedback.save()
-    feedback_answer_recorded(feedback=feedback, previous_rating=previous_rating)
+    answer_recorded.send(sender=Feedback, feedback=feedback, previous_rating=previous_rating)
     idea_sync(feedback=feedback)
     if request.status != Status.RESPONDED:
         FeedbackRequest.objects.filter(pk=request.pk).update(
@@ -146,7 +146,7 @@ def feedback_consent_withdraw(*, request_id: int) -> Feedback | None:
     if feedback.consent_to_publish:
         feedback.consent_to_publish, feedback.consent_text, feedback.consent_at = False, "", None
         feedback.save(update_fields=["consent_to_publish", "consent_text", "consent_at", "updated_at"])
-        feedback_answer_recorded(feedback=feedback, previous_rating=feedback.rating)
+        answer_recorded.send(sender=Feedback, feedback=feedback, previous_rating=feedback.rating)
     return feedback
 
 

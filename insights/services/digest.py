@@ -26,7 +26,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from businesses.models import Business, StaffMember
-from config.links import absolute_reverse
+from core.links import absolute_reverse
 from feedback.models import Feedback
 from insights.emails import digest_email
 from insights.metrics import Figures, case_causes, complaint_figures, figures, period_bounds
@@ -247,7 +247,12 @@ def digest_ideas(*, business: Business, week: DigestWeek, limit: int = LIST_LENG
 
 
 def digest_recipients(*, business: Business) -> list[StaffMember]:
-    return list(StaffMember.objects.filter(business=business, active=True, wants_digest=True).order_by("id"))
+    """The staff members who get the digest, each with the business their language falls back to."""
+    return list(
+        StaffMember.objects.filter(business=business, active=True, wants_digest=True)
+        .select_related("business")
+        .order_by("id")
+    )
 
 
 # --- Sending, once per business and week ---------------------------------------------------------

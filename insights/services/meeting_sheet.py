@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, Q, Window
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from businesses.models import Business
 from feedback.models import Idea
@@ -67,7 +68,7 @@ def meeting_sheet_last_full_week(business: Business, *, now: datetime | None = N
 class FigureChange:
     """One figure this week against the week before, and which way it went."""
 
-    label: str
+    label: str  # lazy: shown in the language of the page that shows it
     this_week: float | int | None
     week_before: float | int | None
     kind: str  # "count", "rate", "stars", "score" or "minutes": how it is shown
@@ -191,26 +192,26 @@ def meeting_sheet_figures(*, business: Business, week: DigestWeek) -> list[Figur
     cases = complaint_figures(business=business, start=week.start, end=week.end)
     cases_before = complaint_figures(business=business, start=week.previous_start, end=week.previous_end)
     rows = [
-        FigureChange("Responses", this.responses, before.responses, "count"),
-        FigureChange("Response rate", this.response_rate, before.response_rate, "rate"),
-        FigureChange("Average rating", this.average_rating, before.average_rating, "stars"),
-        FigureChange("4–5 star answers (CSAT)", this.csat, before.csat, "rate"),
+        FigureChange(_("Responses"), this.responses, before.responses, "count"),
+        FigureChange(_("Response rate"), this.response_rate, before.response_rate, "rate"),
+        FigureChange(_("Average rating"), this.average_rating, before.average_rating, "stars"),
+        FigureChange(_("4–5 star answers (CSAT)"), this.csat, before.csat, "rate"),
     ]
     if business.ask_recommend_score or this.nps is not None or before.nps is not None:
-        rows.append(FigureChange("Recommend score (NPS)", this.nps, before.nps, "score"))
+        rows.append(FigureChange(_("Recommend score (NPS)"), this.nps, before.nps, "score"))
     first_response = "median_minutes_to_first_response"
     return [
         *rows,
         # Fewer complaints is better news, though every complaint heard is a chance to make it right.
-        FigureChange("Complaints opened", cases["opened"], cases_before["opened"], "count", higher_is_better=False),
+        FigureChange(_("Complaints opened"), cases["opened"], cases_before["opened"], "count", higher_is_better=False),
         FigureChange(
-            "Median first response",
+            _("Median first response"),
             cases[first_response],
             cases_before[first_response],
             "minutes",
             higher_is_better=False,
         ),
-        FigureChange("Won back (recovery rate)", cases["recovery_rate"], cases_before["recovery_rate"], "rate"),
+        FigureChange(_("Won back (recovery rate)"), cases["recovery_rate"], cases_before["recovery_rate"], "rate"),
     ]
 
 

@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from businesses.models import Business, StaffMember
-from config.serializer_fields import StrictBooleanField, TextField
+from core.serializer_fields import StrictBooleanField, TextField
 from feedback.api.serializers import BlankAsNullChoiceField
 from reviews.models import Case, CaseMessage, CaseNote, Review
 from reviews.services.conversation import BODY_MAX_LENGTH

@@ -7,7 +7,6 @@ change goes through the services, with the key named as the actor in the moderat
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import F
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -24,18 +23,10 @@ from reviews.api.serializers import (
     ReviewOutput,
     ReviewPatchInput,
 )
-from reviews.models import Case, Review
+from reviews.selectors import case_list, review_list
 from reviews.services.cases import case_update
 from reviews.services.conversation import case_message_send
-from reviews.services.moderation import (
-    Actor,
-    review_edit_publish,
-    review_edit_reject,
-    review_feature,
-    review_publish,
-    review_reject,
-    review_reply,
-)
+from reviews.services.moderation import Actor, review_moderate
 from reviews.services.staff_cases import case_staff_owner_set
 
 BAD_INPUT = OpenApiResponse(description="Invalid input: the JSON names each bad field and what to send instead.")
@@ -48,11 +39,7 @@ class ReviewViewSet(BusinessScopedMixin, mixins.ListModelMixin, mixins.RetrieveM
     filterset_class = ReviewFilter
 
     def get_queryset(self):
-        return (
-            Review.objects.filter(business=self.business)
-            .select_related("feedback__staff")
-            .order_by("-created_at", "-id")
-        )
+        return review_list(business=self.business)
 
     @extend_schema(summary="List reviews, newest first (`?status=pending|published|rejected`, `?edit_pending=true`)")
     def list(self, request: Request, *args, **kwargs) -> Response:
@@ -78,25 +65,8 @@ class ReviewViewSet(BusinessScopedMixin, mixins.ListModelMixin, mixins.RetrieveM
         review = self.get_object()
         patch = ReviewPatchInput(data=request.data, context={"review": review})
         patch.is_valid(raise_exception=True)
-        _moderate(review, patch.validated_data, Actor(label=f"API key {request.auth.name}"))
+        review_moderate(review=review, actor=Actor(label=f"API key {request.auth.name}"), **patch.validated_data)
         return Response(ReviewOutput(self.get_queryset().get(pk=review.pk)).data)
-
-
-@transaction.atomic
-def _moderate(review: Review, changes: dict, actor: Actor) -> None:
-    """One PATCH, all or nothing: each change through its moderation service (each logs its step)."""
-    if changes.get("edit") == "publish":
-        review_edit_publish(review=review, actor=actor)
-    elif changes.get("edit") == "reject":
-        review_edit_reject(review=review, reason=changes["edit_rejection_reason"], actor=actor)
-    if changes.get("status") == Review.Status.PUBLISHED:
-        review_publish(review=review, actor=actor)
-    elif "rejection_reason" in changes:
-        review_reject(review=review, reason=changes["rejection_reason"], actor=actor)
-    if "reply" in changes:
-        review_reply(review=review, text=changes["reply"], actor=actor)
-    if "featured" in changes:
-        review_feature(review=review, featured=changes["featured"], actor=actor)
 
 
 class CaseViewSet(BusinessScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -106,12 +76,7 @@ class CaseViewSet(BusinessScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
     filterset_class = CaseFilter
 
     def get_queryset(self):
-        return (
-            Case.objects.filter(business=self.business)
-            .select_related("feedback__customer", "feedback__staff", "assignee", "staff_owner")
-            .prefetch_related("notes__author", "messages")
-            .order_by(F("resolved_at").desc(nulls_first=True), "deadline", "id")
-        )
+        return case_list(business=self.business)
 
     @extend_schema(summary="List complaint cases (`?status=open|contacted|resolved`, `?overdue=true`)")
     def list(self, request: Request, *args, **kwargs) -> Response:

@@ -11,12 +11,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from businesses.events import public_page_changed
 from businesses.models import StaffMember
 from feedback.models import Feedback
 from outbox.webhooks import webhook_queue
 from reviews.flags import content_flags
 from reviews.models import ModerationLogEntry, Review
-from showcase.cache import showcase_cache_invalidate
 
 Status = Review.Status
 Action = ModerationLogEntry.Action
@@ -83,7 +83,7 @@ def _published_review_edited(review: Review, feedback: Feedback) -> None:
     else:
         review.edit_pending, review.edited_at = True, timezone.now()
     review.save(update_fields=["published_display_name", "edit_pending", "edited_at"])
-    showcase_cache_invalidate(review.business_id)
+    public_page_changed.send(sender=Review, business_id=review.business_id)
 
 
 def _has_unapproved_words(review: Review) -> bool:
@@ -153,6 +153,39 @@ def review_publish_refusal(review: Review) -> str:
 
 
 @transaction.atomic
+def review_moderate(
+    *,
+    review: Review,
+    actor: Actor,
+    edit: str | None = None,
+    edit_rejection_reason: str = "",
+    status: str | None = None,
+    rejection_reason: str | None = None,
+    reply: str | None = None,
+    featured: bool | None = None,
+) -> Review:
+    """A moderator's changes to one review, all or nothing: the admin's change page and the API's PATCH.
+
+    Each change goes through its own step below, which checks and logs it; a part left as None
+    stays as it is. `edit` ("publish" or "reject") decides on a published review's pending edit;
+    `status` "published" publishes; a `rejection_reason` rejects (or changes the reason).
+    """
+    if edit == "publish":
+        review_edit_publish(review=review, actor=actor)
+    elif edit == "reject":
+        review_edit_reject(review=review, reason=edit_rejection_reason, actor=actor)
+    if status == Review.Status.PUBLISHED:
+        review_publish(review=review, actor=actor)
+    elif rejection_reason is not None:
+        review_reject(review=review, reason=rejection_reason, actor=actor)
+    if reply is not None:
+        review_reply(review=review, text=reply, actor=actor)
+    if featured is not None:
+        review_feature(review=review, featured=featured, actor=actor)
+    return review
+
+
+@transaction.atomic
 def review_publish(*, review: Review, actor: Actor) -> Review:
     """Publish a review (from pending or rejected). Publishing twice changes nothing."""
     review = _locked(review)
@@ -201,7 +234,7 @@ def _edit_publish(review: Review, action: str, actor: Actor) -> None:
     _approve_words(review)
     review.save(update_fields=[*WORDS_FIELDS])
     entry = _log(review, action, review.status, review.status, actor)
-    showcase_cache_invalidate(review.business_id)
+    public_page_changed.send(sender=Review, business_id=review.business_id)
     _webhook(review, "review.published", key=f"review.published:{review.pk}:{entry.pk}")
 
 
@@ -223,7 +256,7 @@ def review_reply(*, review: Review, text: str, actor: Actor) -> Review:
         review.reply, review.replied_at, review.replied_by = text, timezone.now() if text else None, actor.user
         review.save(update_fields=["reply", "replied_at", "replied_by"])
         _log(review, Action.REPLIED, review.status, review.status, actor)
-        showcase_cache_invalidate(review.business_id)
+        public_page_changed.send(sender=Review, business_id=review.business_id)
     return review
 
 
@@ -235,7 +268,7 @@ def review_feature(*, review: Review, featured: bool, actor: Actor) -> Review:
         review.featured = featured
         review.save(update_fields=["featured"])
         _log(review, Action.FEATURED if featured else Action.UNFEATURED, review.status, review.status, actor)
-        showcase_cache_invalidate(review.business_id)
+        public_page_changed.send(sender=Review, business_id=review.business_id)
     return review
 
 
@@ -260,7 +293,7 @@ def _transition(review: Review, to_status: str, action: str, actor: Actor, *, re
         review.edit_pending, review.edited_at = False, None  # nothing public left for an edit to replace
     review.save(update_fields=["status", "rejection_reason", "published_at", *WORDS_FIELDS])
     entry = _log(review, action, from_status, to_status, actor, reason=reason)
-    showcase_cache_invalidate(review.business_id)
+    public_page_changed.send(sender=Review, business_id=review.business_id)
     if to_status == Status.PUBLISHED:
         _webhook(review, "review.published", key=f"review.published:{review.pk}:{entry.pk}")
 

@@ -15,8 +15,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
-from config.links import absolute_url
-from config.throttles import PublicAPIRateThrottle
+from core.links import absolute_url
+from core.throttles import PublicAPIRateThrottle
 from showcase.api.serializers import PublicReviewPageSerializer, PublicReviewSerializer, PublicSummarySerializer
 from showcase.cache import cached
 from showcase.selectors import rating_summary, review_ids_published, reviews_shown

@@ -29,6 +29,8 @@
       }
       return node;
     };
+    /* The business's colour for links, checked again here: only #rrggbb may reach the style sheet. */
+    var accent = /^#[0-9a-f]{6}$/.test(data.accent) ? data.accent : "#1d4ed8";
     var style = el("style",
       ":host{all:initial;display:block}" +
       ".box{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;color:#0f172a;background:#fff;" +
@@ -37,8 +39,8 @@
       ".avg{font-size:22px;font-weight:700}.stars{color:#b45309;letter-spacing:1px}" +
       ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}" +
       "ul{list-style:none;margin:10px 0 0;padding:0}li{border-top:1px solid #e2e8f0;padding:8px 0;overflow-wrap:anywhere}" +
-      ".who{color:#475569;font-size:13px}a{color:#1d4ed8;font-weight:600}" +
-      "a:focus-visible{outline:3px solid #1d4ed8;outline-offset:2px}");
+      ".who{color:#475569;font-size:13px}a{color:" + accent + ";font-weight:600}" +
+      "a:focus-visible{outline:3px solid " + accent + ";outline-offset:2px}");
     /* The words come with the data, in the language of the page that asked for the script. */
     var t = data.texts || {};
     var box = el("section", undefined, "box");

@@ -105,7 +105,7 @@ def smtp_server(settings) -> Iterator[SMTPSink]:
     """Our SMTP backend pointed at an aiosmtpd server on loopback that keeps every message."""
     sink = SMTPSink(free_port())
     sink.start()
-    settings.EMAIL_BACKEND = "config.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "mail.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     yield sink

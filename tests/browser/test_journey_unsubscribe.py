@@ -4,7 +4,8 @@ The invitation reaches a real SMTP server on loopback; its List-Unsubscribe head
 URL and List-Unsubscribe-Post the one-click marker. A mail scanner's GET of that URL changes
 nothing; the mail client's POST (no cookie, no session) unsubscribes and answers 200 without a
 redirect. The customer's next request is kept as suppressed (opted out) and no email goes out.
-Screenshot: test-artifacts/screenshots/journey-4-*.png.
+The customer is English in one run and German in the other: the page they open says so in their
+language. Screenshots: test-artifacts/screenshots/journey-4-*.png (the German run's end in -de.png).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from tests.browser.journeys import (
     header,
     messages_to,
     screenshot,
+    text_part,
 )
 from tests.businesses.factories import BusinessFactory
 
@@ -55,16 +57,31 @@ def mail_client(url: str, *, post: bool) -> int:
         return error.code
 
 
+# The invitation's last line, before the same URL as the header's.
+UNSUBSCRIBE_LINE = {
+    "en": "Don't want these emails? Unsubscribe:",
+    "de": "Sie möchten diese E-Mails nicht mehr erhalten? Hier abmelden:",
+}
+# What the customer reads on the page behind the link, once unsubscribed: (heading, sentence, button).
+UNSUBSCRIBED = {
+    "en": ("You are unsubscribed", "Corner Bakery will not send you feedback emails.", "Subscribe again"),
+    "de": ("Sie sind abgemeldet", "Corner Bakery sendet Ihnen keine Feedback-E-Mails.", "Wieder anmelden"),
+}
+
+
 @pytest.fixture
 def business(db, settings, live_server):
     settings.SITE_URL = live_server.url  # the emailed links lead to this server
-    return BusinessFactory(name="Corner Bakery", slug="corner-bakery")
+    return BusinessFactory(name="Corner Bakery", slug="corner-bakery", default_language="en")
 
 
+@pytest.mark.parametrize("language", ["en", "de"])
 def test_a_one_click_unsubscribe_stops_every_later_invitation(
-    business, smtp_server, worker, phone_page, page_log: PageLog, live_server
+    business, smtp_server, worker, phone_page, page_log: PageLog, live_server, language: str
 ):
-    first = feedback_request_create(business=business, item=RequestInput(email="ana@example.com", name="Ana Silva"))
+    first = feedback_request_create(
+        business=business, item=RequestInput(email="ana@example.com", name="Ana Silva", language=language)
+    )
     assert worker.send_invitations() == 1
     [invitation] = messages_to(smtp_server, "ana@example.com")
 
@@ -73,6 +90,7 @@ def test_a_one_click_unsubscribe_stops_every_later_invitation(
     [url] = re.findall(r"<([^>]+)>", header(invitation, "List-Unsubscribe"))
     assert header(invitation, "List-Unsubscribe") == f"<{url}>"
     assert url.startswith(f"{live_server.url}/u/")
+    assert f"{UNSUBSCRIBE_LINE[language]} {url}" in text_part(invitation)
 
     # A mail scanner follows the link: nothing happens.
     assert mail_client(url, post=False) == 200
@@ -84,12 +102,21 @@ def test_a_one_click_unsubscribe_stops_every_later_invitation(
     customer.refresh_from_db()
     assert customer.opted_out_at is not None
 
-    # Ana opens the link herself later: the page says she is unsubscribed, and offers nothing to break.
+    # Ana opens the link herself later: the page says, in her language, that she is unsubscribed,
+    # and offers nothing to break (only her own click subscribes her again).
     page = phone_page
-    page.goto(url)
-    expect(page.locator("main")).to_contain_text("unsubscribed", ignore_case=True)
-    screenshot(page, JOURNEY, "1-unsubscribe-page-phone")
-    assert_accessible(page, "journey-4-unsubscribe-page-phone")
+    response = page.goto(url)
+    assert response.headers["content-language"] == language
+    assert page.get_attribute("html", "lang") == language
+    heading, sentence, button = UNSUBSCRIBED[language]
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    expect(page.locator("main")).to_contain_text(sentence)
+    expect(page.get_by_role("button", name=button)).to_be_visible()
+    suffix = "" if language == "en" else f"-{language}"
+    screenshot(page, JOURNEY, f"1-unsubscribe-page-phone{suffix}")
+    assert_accessible(page, f"journey-4-unsubscribe-page-phone{suffix}")
+    customer.refresh_from_db()
+    assert customer.opted_out_at is not None
 
     # The next request for Ana is kept, suppressed as opted out, and nothing is sent, even by the sweep.
     received = len(smtp_server.messages)

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from businesses.models import BusinessAPIKey, StaffMember
 from config.api_exceptions import exception_handler
-from config.links import absolute_reverse
+from core.links import absolute_reverse
 from tests.businesses.factories import StaffMemberFactory, api_key_for
 
 pytestmark = pytest.mark.django_db
@@ -151,6 +151,7 @@ def test_the_staff_list_shows_only_the_keys_businesss_staff(api_client, business
         "email": mine.email,
         "wants_digest": True,
         "active": True,
+        "language": "en",
         "created_at": body["results"][0]["created_at"],
         "open_feedback_url": absolute_reverse("feedback:open", key=mine.open_feedback_links.get().key),
     }
@@ -243,6 +244,67 @@ def test_the_same_email_may_work_for_another_business(api_client, business, othe
     StaffMemberFactory(business=other_business, email="maya@example.com")
 
     assert post_staff(api_client, {"name": "Maya", "email": "maya@example.com"}).status_code == 201
+
+
+# --- a staff member's language -------------------------------------------------------------------
+
+
+def test_a_staff_member_may_be_added_with_a_language_and_it_is_shown(api_client, business):
+    response = post_staff(api_client, {"name": "Lena", "email": "lena@example.de", "language": "de"})
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["language"] == "de"
+    member = StaffMember.objects.get(pk=response.json()["id"])
+    assert member.language == "de"
+    assert api_client.get(f"/api/v1/staff/{member.pk}/").json()["language"] == "de"
+
+
+@pytest.mark.parametrize("payload", [{}, {"language": ""}])
+def test_without_a_language_a_staff_member_follows_the_business_default(api_client, business, payload):
+    response = post_staff(api_client, {"name": "Maya", "email": "maya@example.com", **payload})
+
+    assert response.status_code == 201
+    assert response.json()["language"] == "en"  # the language in effect, not a blank
+    member = StaffMember.objects.get(pk=response.json()["id"])
+    assert member.language == ""
+    business.default_language = "de"
+    business.save()
+    assert api_client.get(f"/api/v1/staff/{member.pk}/").json()["language"] == "de"
+    assert api_client.get("/api/v1/staff/").json()["results"][0]["language"] == "de"
+
+
+@pytest.mark.parametrize("language", ["fr", "DE", "de-DE", "x" * 300, "\x00", 7, True, ["de"], {"de": 1}, None])
+def test_a_language_the_install_does_not_offer_answers_400_naming_the_field(api_client, language):
+    response = post_staff(api_client, {"name": "Maya", "email": "maya@example.com", "language": language})
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["language"]
+    if isinstance(language, str) and language.isprintable():
+        assert response.json() == {"language": ["Choose one of: en, de."]}
+    assert not StaffMember.objects.exists()
+
+
+def test_a_language_the_business_does_not_offer_answers_400_listing_the_ones_it_does(api_client, business):
+    business.languages = ["en"]
+    business.save()
+
+    response = post_staff(api_client, {"name": "Lena", "email": "lena@example.de", "language": "de"})
+
+    assert response.status_code == 400
+    assert response.json() == {"language": ["Choose one of: en."]}
+    assert not StaffMember.objects.exists()
+
+
+def test_the_staff_list_reads_each_language_without_a_query_per_member(
+    api_client, business, django_assert_max_num_queries
+):
+    StaffMemberFactory(business=business, language="de")
+    with django_assert_max_num_queries(10) as one:
+        api_client.get("/api/v1/staff/")
+    StaffMemberFactory.create_batch(5, business=business)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        listed = api_client.get("/api/v1/staff/").json()["results"]
+    assert sorted(member["language"] for member in listed) == ["de", "en", "en", "en", "en", "en"]
 
 
 @pytest.mark.parametrize("body", ['{"name": ', "not json", "[]", '"text"', "null"])

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from businesses.models import Customer
-from config.csv_safe import safe_cell
+from core.csv_safe import safe_cell
 from feedback.models import CustomerImport, FeedbackRequest
 from feedback.services.csv_import import MAX_FILE_BYTES, MAX_KEPT_ERRORS, customer_import_confirm
 from feedback.tasks import create_customer_import

@@ -164,7 +164,7 @@ def test_reminders_count_against_the_limit_and_wait_for_the_next_day(
 
 def test_a_message_that_did_not_go_gives_its_slot_back(harbour, morning, smtp_collector):
     requests = queued(harbour, 5)
-    with mock.patch("config.smtp.EmailBackend.open", side_effect=OSError("connection refused")):
+    with mock.patch("mail.smtp.EmailBackend.open", side_effect=OSError("connection refused")):
         assert feedback_requests_send(request_ids=ids(requests)) == 0  # the mail server is down
 
     assert DailyInvitationCount.objects.get(business=harbour).reserved == 0

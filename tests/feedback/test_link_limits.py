@@ -110,7 +110,7 @@ def test_the_default_guess_limit_is_a_few_hundred_an_hour(office, business):
 def test_with_the_cache_down_links_answer_as_usual_and_a_warning_is_logged(office, guess_limit, business, caplog):
     feedback_request = FeedbackRequestFactory(business=business)
 
-    with override_settings(CACHES=CACHE_SERVER_DOWN), caplog.at_level(logging.WARNING, logger="config.redis_rest"):
+    with override_settings(CACHES=CACHE_SERVER_DOWN), caplog.at_level(logging.WARNING, logger="core.redis_rest"):
         guesses = [office.get(GUESSED_PATHS["form"]()).status_code for _ in range(guess_limit + 1)]
         valid = office.get(f"/f/{feedback_token(feedback_request)}/")
 

@@ -8,7 +8,7 @@ import pytest
 from django.test import override_settings
 from django.urls import resolve
 
-from config.links import absolute_reverse
+from core.links import absolute_reverse
 from feedback.links import feedback_url, star_url, unsubscribe_url
 from feedback.tokens import Purpose, make_token
 from tests.feedback.factories import FeedbackRequestFactory

@@ -284,7 +284,7 @@ def test_the_counter_flyer_of_a_staff_member_names_them(owner_client, business, 
     assert response.status_code == 200
     page = text(response)
     assert "Served by Maya?" in page and "Tell us how Maya did" in page
-    assert DEFAULT_FLYER_LINE in page  # no line of their own yet
+    assert str(DEFAULT_FLYER_LINE) in page  # no line of their own yet
     assert "css/flyer-a4.css" in page
 
 

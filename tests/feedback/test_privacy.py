@@ -77,7 +77,7 @@ def test_an_owner_cannot_export_or_erase_another_businesss_customer(owner_client
 
 
 def test_erasing_a_customer_deletes_the_alerts_and_webhooks_that_quote_them(business, owner):
-    from feedback.services.privacy import customers_erase
+    from businesses.privacy import customers_erase
     from outbox.models import OutboxEmail, WebhookDelivery
 
     business.webhook_url = "https://hooks.example.com/raves"

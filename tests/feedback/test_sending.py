@@ -434,7 +434,7 @@ def test_a_request_whose_sends_keep_dying_is_failed_not_retried_for_ever(busines
 
 # --- a claim lost while its batch is sending (our SMTP backend, a real SMTP server) -------------
 # Outside a test transaction, so that on PostgreSQL (CI) the batch records through its own
-# asynchronous connection (config/send_record.py), as a worker does.
+# asynchronous connection (mail/send_record.py), as a worker does.
 @pytest.mark.django_db(transaction=True)
 def test_a_request_claimed_by_another_sender_meanwhile_is_not_sent(business, smtp_collector):
     requests = queued(business, 3)

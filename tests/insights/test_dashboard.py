@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from feedback.exports import FEEDBACK_COLUMNS
 from insights import metrics
 from tests.businesses.factories import MembershipFactory, StaffMemberFactory
 from tests.feedback.factories import FeedbackFactory, FeedbackRequestFactory
@@ -127,3 +128,12 @@ def test_a_ten_year_period_is_shown_with_every_answer_in_it(owner_client, busine
 
     assert response.status_code == 200
     assert response.context["dashboard"].figures.requests_sent == 3
+
+
+def test_the_dashboard_csv_has_the_columns_of_the_admins_answer_export(owner_client, business):
+    """One definition of the feedback CSV: a spreadsheet made from either download reads the same."""
+    FeedbackFactory(request__business=business, request__sent_at=timezone.now(), improvement="More seats", rating=4)
+    body = b"".join(owner_client.get("/admin/dashboard/feedback.csv").streaming_content).decode().lstrip("\ufeff")
+    [row] = list(csv.DictReader(io.StringIO(body)))
+    assert list(row) == [name for name, _ in FEEDBACK_COLUMNS]
+    assert (row["improvement"], row["rating"], row["business"]) == ("More seats", "4", business.slug)

@@ -29,7 +29,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from businesses.services import api_key_create
-from config.redis_rest import REST_SECONDS
+from core.redis_rest import REST_SECONDS
 from feedback.models import FeedbackRequest
 from outbox.models import OutboxEmail
 from reviews.models import Review

@@ -9,7 +9,7 @@ counting what arrived.
   invitation and owner email arrives once when it is back;
 - every database connection killed in the middle of a batch (pg_terminate_backend): nothing lost,
   nothing doubled (a COMMIT lost after the message's "." is written again on a new connection:
-  config/send_record.py).
+  mail/send_record.py).
 
 Retry settings are shortened through the worker's environment (1 s back-off) so a schedule of
 hours plays out in seconds; the sweep is queued on the broker every 2 s, as beat would every 30 s.

@@ -3,7 +3,7 @@ and an SMTP server, counting what arrived.
 
 The rule under test: a committed request is always sent, and never twice — whatever
 happens to the worker, the broker or the mail server in between. Each send is recorded in a
-transaction whose COMMIT goes out just before the message's final "." (config/send_record.py),
+transaction whose COMMIT goes out just before the message's final "." (mail/send_record.py),
 so a SIGKILL at any moment leaves either both or neither; the only gap left is between those two
 writes, microseconds, and the test allows nothing. The sweep normally runs from
 beat every 30 s; here the test queues it on the broker itself (`Sweeper`) every couple of seconds.
@@ -131,8 +131,8 @@ def test_every_customer_gets_one_invitation_when_the_worker_is_killed_mid_batch(
 
     per_recipient = assert_every_request_sent(business, sink, expected)
     # The send is recorded after the message's last byte and before the server's answer
-    # (config/smtp.py), so a kill leaves no message that went out unrecorded, and none recorded
-    # that did not go (config/send_record.py).
+    # (mail/smtp.py), so a kill leaves no message that went out unrecorded, and none recorded
+    # that did not go (mail/send_record.py).
     assert set(per_recipient.values()) == {1}, {email: count for email, count in per_recipient.items() if count > 1}
     assert len(sink.messages) == 300
 

@@ -21,7 +21,7 @@ from outbox import services
 from outbox.models import OutboxEmail
 
 # Outside a test transaction, so that on PostgreSQL (CI) the batch records through its own
-# asynchronous connection (config/send_record.py), as a worker does.
+# asynchronous connection (mail/send_record.py), as a worker does.
 pytestmark = pytest.mark.django_db(transaction=True)
 Status = FeedbackRequest.Status
 
@@ -58,7 +58,7 @@ def server(settings) -> ScriptedServer:
     scripted = ScriptedServer()
     controller = Controller(scripted, hostname="127.0.0.1", port=port)
     controller.start()
-    settings.EMAIL_BACKEND = "config.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "mail.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     yield scripted
@@ -144,7 +144,7 @@ def test_an_owner_email_refused_for_good_fails_alone_with_the_servers_answer(ser
 
 
 def test_an_owner_email_is_retried_through_an_outage_and_failed_with_its_last_error_past_the_cap(settings):
-    settings.EMAIL_BACKEND = "config.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "mail.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2  # nothing listens
     settings.DELIVERY_EMAIL_MAX_ATTEMPTS = 3
     [email] = owner_emails("owner@example.com")

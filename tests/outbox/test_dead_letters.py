@@ -73,7 +73,7 @@ def test_send_again_requeues_a_failed_request_once_and_a_second_click_does_nothi
     client = logged_in(owner)
     with django_capture_on_commit_callbacks() as callbacks:
         said = send_again(client, "feedback_feedbackrequest", [request.pk])
-    assert said == ["1 failed requests queued to be sent again."]
+    assert said == ["1 failed request queued to be sent again."]
     assert len(callbacks) == 1  # handed to the worker after commit
     request.refresh_from_db()
     assert (request.status, request.attempts, request.failed_at) == (Status.QUEUED, 0, None)

@@ -42,7 +42,7 @@ def test_the_email_schedule_and_the_lease_come_from_settings(settings):
 
 
 def test_the_old_lease_variable_is_still_read(monkeypatch):
-    from config.env import Env
+    from core.env import Env
 
     env = Env({"FEEDBACK_SEND_LEASE_SECONDS": "9"})
     assert env.int("DELIVERY_LEASE_SECONDS", env.int("FEEDBACK_SEND_LEASE_SECONDS", 120, minimum=5)) == 9

@@ -6,7 +6,7 @@ from unittest import mock
 
 import pytest
 
-from config import redis_rest
+from core import redis_rest
 from outbox.enqueue import BROKER_REST_SECONDS, enqueue
 from outbox.tasks import send_outbox_emails
 

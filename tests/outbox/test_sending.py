@@ -12,7 +12,7 @@ from outbox import services
 from outbox.models import OutboxEmail
 
 # Outside a test transaction, so that on PostgreSQL (CI) the batch records through its own
-# asynchronous connection (config/send_record.py), as a worker does.
+# asynchronous connection (mail/send_record.py), as a worker does.
 pytestmark = pytest.mark.django_db(transaction=True)
 
 

@@ -323,8 +323,8 @@ def test_the_action_asks_the_customers_of_resolved_cases_only(business, owner):
     follow_ups = OutboxEmail.objects.filter(key__startswith="case-follow-up")
     assert list(follow_ups.values_list("key", flat=True)) == [f"case-follow-up:{resolved.pk}"]
     text = response.content.decode()
-    assert "Asked 1 customer(s)" in text
-    assert "1 case(s) skipped" in text
+    assert "Asked 1 customer “did we make it right?”" in text
+    assert "1 case skipped" in text
 
 
 def test_the_action_ignores_another_business_s_cases_sent_by_crafted_ids(business, owner, other_business, b_owner):

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from businesses.models import Customer, Membership
-from feedback.services.privacy import customer_data_export, customers_erase
+from businesses.privacy import customer_data_export, customers_erase
 from feedback.services.responses import Answer, feedback_submit
 from outbox.models import OutboxEmail
 from outbox.services import outbox_emails_send

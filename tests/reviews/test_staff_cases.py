@@ -17,8 +17,8 @@ from django.test import Client
 from django.urls import reverse
 
 from businesses.models import Customer, Membership, Weekday
+from businesses.privacy import customers_erase
 from feedback.services.open_links import open_feedback_link, open_feedback_submit
-from feedback.services.privacy import customers_erase
 from feedback.services.responses import Answer, feedback_submit
 from insights import tasks as insights_tasks
 from outbox.models import OutboxEmail

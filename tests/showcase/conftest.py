@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from config.redis_rest import redis_rest_end
+from core.redis_rest import redis_rest_end
 from showcase import cache as showcase_cache
 
 

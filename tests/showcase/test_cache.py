@@ -19,7 +19,7 @@ from django.test import Client, RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from businesses.models import Business
-from config.redis_rest import redis_rest_end
+from core.redis_rest import redis_rest_end
 from feedback.services.responses import Answer, feedback_submit
 from reviews.models import Review
 from reviews.services.moderation import Actor, review_feature, review_publish, review_reject, review_reply

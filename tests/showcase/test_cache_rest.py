@@ -7,7 +7,7 @@ from unittest import mock
 import pytest
 from django.core.cache import cache
 
-from config.redis_rest import fail_open, redis_rest_end
+from core.redis_rest import fail_open, redis_rest_end
 from showcase.cache import cached, forget_local, showcase_cache_invalidate
 
 pytestmark = pytest.mark.django_db

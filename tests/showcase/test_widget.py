@@ -133,6 +133,7 @@ def test_without_ratings_the_widget_and_embed_say_so(business):
     assert data | {"url": None, "name": None} == {
         "name": None,
         "url": None,
+        "accent": "#1d4ed8",
         "average": None,
         "count": 0,
         "reviews": [],

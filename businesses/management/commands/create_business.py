@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError
 
 from businesses.services import business_create
-from config.links import absolute_url
+from core.links import absolute_url
 
 
 class Command(BaseCommand):

@@ -3,10 +3,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from businesses.demo import demo_load
-from config.links import absolute_url, showcase_url
-from feedback.demo import demo_feedback_load
-from reviews.demo import demo_reviews_load
+from businesses.demo import demo_load, demo_parts_load
+from core.links import absolute_url, showcase_url
 
 
 class Command(BaseCommand):
@@ -14,8 +12,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         logins = demo_load()
-        demo_feedback_load(business=logins.business)
-        demo_reviews_load(business=logins.business)
+        demo_parts_load(business=logins.business)
         self.stdout.write(self.style.SUCCESS(f"Demo business ready: {logins.business.name}"))
         self.stdout.write(f"Public page:  {showcase_url(logins.business)}")
         self.stdout.write(f"Admin:        {absolute_url('/admin/')}")

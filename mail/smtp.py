@@ -5,7 +5,7 @@ between the server taking a message and the database recording it would send it 
 lease runs out; a worker killed after recording but before the "." was written leaves a message
 the server never takes. So our connection writes the whole message except that final line,
 records the send, then writes the ".". The record may end in a commit sent just before the "."
-and confirmed after it (config/send_record.py): the only gap left is between two
+and confirmed after it (mail/send_record.py): the only gap left is between two
 writes. If the recording fails, the connection is dropped before the ".", and the server
 discards the message. If the server then refuses the message, the caller undoes the record.
 
@@ -26,7 +26,7 @@ from django.core.mail.backends import smtp
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.message import sanitize_address
 
-from config.mime import message_bytes
+from mail.mime import message_bytes
 
 
 class _RecordingMixin:
@@ -100,7 +100,7 @@ def _sanitized(address: str, encoding: str) -> str:
 
 class EmailBackend(smtp.EmailBackend):
     """Django's SMTP backend on a connection that can record a send before the server's answer,
-    writing our common message shape with `config.mime` (Django's builder costs ~0.3 ms a message)."""
+    writing our common message shape with `mail.mime` (Django's builder costs ~0.3 ms a message)."""
 
     @property
     def connection_class(self):

@@ -4,7 +4,7 @@ Counters live in the Django cache. When the cache is down, a throttle lets the c
 a warning: a Redis outage must not turn every API call into a 500 (a throttle protects capacity; it
 is not what keeps a caller out — the key is). After an error, every use of Redis in the process
 (these limits, the links', the showcase cache, enqueues) leaves it alone for a while
-(config/redis_rest.py), so a frozen Redis costs one time-out now and then, not one per request.
+(core/redis_rest.py), so a frozen Redis costs one time-out now and then, not one per request.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from config.client_address import client_address
-from config.redis_rest import fail_open
+from core.client_address import client_address
+from core.redis_rest import fail_open
 
 if TYPE_CHECKING:  # DRF loads its settings (and so this module) while rest_framework.views imports
     from rest_framework.request import Request

@@ -19,8 +19,8 @@ from types import SimpleNamespace
 import pytest
 from gunicorn.config import Config
 
-from config.log_redaction import RedactingGunicornLogger, redact
 from config.settings import base
+from core.log_redaction import RedactingGunicornLogger, redact
 
 pytestmark = pytest.mark.django_db
 
@@ -34,21 +34,32 @@ class Captured(logging.Handler):
         self.records.append(record)
 
 
+@pytest.fixture(autouse=True)
+def logging_restored():
+    """Every logger's and handler's set-up as it was: gunicorn's logger adds its filter to each handler
+    it finds (pytest's capturing handlers among them), the production config replaces handlers."""
+    loggers = [logging.getLogger(), *(logging.getLogger(name) for name in list(logging.root.manager.loggerDict))]
+    saved = {log: (log.handlers[:], log.filters[:], log.level, log.propagate, log.disabled) for log in loggers}
+    handler_filters = {handler: handler.filters[:] for log in loggers for handler in log.handlers}
+    yield
+    for log, (handlers, filters, level, propagate, disabled) in saved.items():
+        log.handlers[:], log.filters[:] = handlers, filters
+        log.level, log.propagate, log.disabled = level, propagate, disabled
+    for handler, filters in handler_filters.items():
+        handler.filters[:] = filters
+
+
 @pytest.fixture
 def production_logging():
-    """The LOGGING of config/settings/base.py, its console writing into a buffer; restored after."""
-    root, server = logging.getLogger(), logging.getLogger("django.server")
-    saved = root.handlers[:], root.level, server.handlers[:]
+    """The LOGGING of config/settings/base.py, its console writing into a buffer (undone by logging_restored)."""
     config = deepcopy(base.LOGGING)
     stream = io.StringIO()
     for handler in config["handlers"].values():
         handler["stream"] = stream
     logging.config.dictConfig(config)
     captured = Captured()
-    root.addHandler(captured)  # after the console handler: sees each record as the handlers leave it
-    yield SimpleNamespace(stream=stream, records=captured.records)
-    root.handlers[:], server.handlers[:] = saved[0], saved[2]
-    root.setLevel(saved[1])
+    logging.getLogger().addHandler(captured)  # after the console handler: sees each record as the handlers leave it
+    return SimpleNamespace(stream=stream, records=captured.records)
 
 
 @pytest.mark.parametrize(
@@ -166,7 +177,7 @@ def test_a_real_gunicorn_with_the_compose_options_logs_no_token():
     token, port = secrets.token_urlsafe(16), free_port()
     command = [sys.executable, "-m", "gunicorn", "wsgiref.simple_server:demo_app", "--bind", f"127.0.0.1:{port}"]
     command += ["--workers", "1", "--no-control-socket", "--access-logfile", "-"]
-    command += ["--logger-class", "config.log_redaction.RedactingGunicornLogger"]
+    command += ["--logger-class", "core.log_redaction.RedactingGunicornLogger"]
     process = subprocess.Popen(command, cwd=base.BASE_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         get_until_answered(
@@ -183,4 +194,4 @@ def test_a_real_gunicorn_with_the_compose_options_logs_no_token():
 @pytest.mark.parametrize("name", ["docker-compose.yml", "Dockerfile"])
 def test_compose_and_the_image_start_gunicorn_with_the_redacting_logger(name):
     text = (base.BASE_DIR / name).read_text()
-    assert "--logger-class" in text and "config.log_redaction.RedactingGunicornLogger" in text
+    assert "--logger-class" in text and "core.log_redaction.RedactingGunicornLogger" in text

@@ -24,8 +24,8 @@ from django.core.mail import BadHeaderError, EmailMessage, EmailMultiAlternative
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from config.mime import message_bytes
-from config.smtp import EmailBackend
+from mail.mime import message_bytes
+from mail.smtp import EmailBackend
 
 FIXED_DATE = "Thu, 01 Jan 2026 09:00:00 -0000"
 FIXED_MESSAGE_ID = "<fixed.1@raves.example>"
@@ -186,7 +186,7 @@ def outcome(build: Callable[[], bytes]) -> bytes | type[Exception]:
 @contextmanager
 def fixed_date_and_message_id() -> Iterator[None]:
     with ExitStack() as stack:
-        for module in ("django.core.mail.message", "config.mime"):
+        for module in ("django.core.mail.message", "mail.mime"):
             stack.enter_context(mock.patch(f"{module}.formatdate", return_value=FIXED_DATE))
             stack.enter_context(mock.patch(f"{module}.make_msgid", return_value=FIXED_MESSAGE_ID))
         yield
@@ -295,7 +295,7 @@ def test_a_long_line_split_only_by_a_unicode_line_separator_is_still_quoted_prin
 
 def test_the_boundary_is_drawn_again_when_a_part_contains_it():
     message = with_alternative("--===============0000000000000000001==\n")
-    with mock.patch("config.mime.random.randrange", side_effect=[1, 2]):
+    with mock.patch("mail.mime.random.randrange", side_effect=[1, 2]):
         raw = message_bytes(message)
     assert b'boundary="===============0000000000000000002=="' in raw
     assert raw.count(b"===============0000000000000000001==") == 1
@@ -397,7 +397,7 @@ def test_a_message_sent_through_the_backend_arrives_with_its_subject_text_and_ht
     message = invitation()
     message.bcc = ["hidden@example.com"]
     written = []
-    with mock.patch("config.smtp.message_bytes", side_effect=lambda m: written.append(message_bytes(m)) or written[-1]):
+    with mock.patch("mail.smtp.message_bytes", side_effect=lambda m: written.append(message_bytes(m)) or written[-1]):
         assert backend.send_messages([message]) == 1
     received = handler.received[0]
     assert received.content == written[0]

@@ -1,4 +1,4 @@
-"""Recording a send, in the instant between a message's last byte and its final "." (config/smtp.py).
+"""Recording a send, in the instant between a message's last byte and its final "." (mail/smtp.py).
 
 A sender killed after its record became permanent but before the "." loses that one message: the
 server never takes it. So the record becomes permanent as late as it can. On PostgreSQL, the record

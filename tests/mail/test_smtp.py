@@ -11,7 +11,7 @@ from django.core.mail.message import sanitize_address
 from hypothesis import given
 from hypothesis import strategies as st
 
-from config.smtp import EmailBackend, envelope_address, send_and_record
+from mail.smtp import EmailBackend, envelope_address, send_and_record
 
 
 class Handler:

@@ -6,7 +6,7 @@ import io
 
 from django.core.mail import EmailMultiAlternatives
 
-from config.console_email import EmailBackend, readable_subject
+from mail.console import EmailBackend, readable_subject
 from tests.test_settings import run_django
 
 SUBJECT = "Ana, how was your visit to Café Lumière? — we’d love to hear, every word of it, good or bad"
@@ -59,4 +59,4 @@ def test_the_default_email_url_selects_it():
         "import django; django.setup(); from django.conf import settings; print(settings.EMAIL_BACKEND)",
         DEBUG="true",
     )
-    assert result.stdout.strip().splitlines()[-1] == "config.console_email.EmailBackend"
+    assert result.stdout.strip().splitlines()[-1] == "mail.console.EmailBackend"

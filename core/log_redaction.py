@@ -70,7 +70,7 @@ def redacted_request(request):
 
 
 class RedactingGunicornLogger(GunicornLogger):
-    """gunicorn's logger (`--logger-class config.log_redaction.RedactingGunicornLogger`), redacted.
+    """gunicorn's logger (`--logger-class core.log_redaction.RedactingGunicornLogger`), redacted.
 
     The access log's request line, path, query, Referer and every header atom go through `redact`;
     the basic-auth user and secret headers are never printed. The error log gets RedactingFilter.
