@@ -645,7 +645,8 @@ def measure_digest() -> dict:
 
     from businesses.models import Business
     from insights.models import DigestRun
-    from insights.services.digest import digest_build, digests_send_due, scheduled_week
+    from insights.periods import scheduled_week
+    from insights.services.digest import digest_build, digests_send_due
     from outbox.models import OutboxEmail
     from outbox.services import outbox_emails_send
 

@@ -434,6 +434,19 @@ class StaffMember(models.Model):
                 return code
         return settings.LANGUAGE_CODE
 
+    def clean(self) -> None:
+        """Their own language must be one their business offers (blank follows the business's default)."""
+        if not self.language or self.business_id is None:
+            return
+        offered = self.business.offered_languages()
+        if self.language in installed_language_codes() and self.language not in offered:
+            names = dict(settings.LANGUAGES)
+            message = gettext(
+                "Choose a language %(business)s offers (%(languages)s), or leave it blank for the business's default."
+            )
+            languages = ", ".join(str(names[code]) for code in offered)
+            raise ValidationError({"language": message % {"business": self.business.name, "languages": languages}})
+
     def validate_constraints(self, exclude=None) -> None:
         try:
             super().validate_constraints(exclude=exclude)

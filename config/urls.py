@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from businesses.views import healthz
-from config.language import language_switch
+from core.language import language_switch
 from showcase.sitemaps import ShowcaseSitemap
 
 admin.site.site_header = "Raves"
@@ -32,5 +32,5 @@ urlpatterns = [
 ]
 
 # A path under /api/ that names no endpoint (`/api/v1/cases/0.5/`) answers JSON like every API error.
-handler404 = "config.api_exceptions.not_found"
-handler400 = "config.api_exceptions.bad_request"
+handler404 = "core.api_exceptions.not_found"
+handler400 = "core.api_exceptions.bad_request"

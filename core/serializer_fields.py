@@ -28,3 +28,10 @@ class StrictBooleanField(serializers.BooleanField):
         if not isinstance(data, bool):
             self.fail("invalid", input=data)
         return data
+
+
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A choice stored as "" when unset, shown as null."""
+
+    def to_representation(self, value):
+        return super().to_representation(value) if value else None

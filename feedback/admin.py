@@ -7,7 +7,6 @@ only through `feedback_requests_create`; their history and the customers' answer
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
@@ -16,7 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
@@ -35,7 +34,9 @@ from feedback.services.csv_import import (
     customer_import_confirm,
     customer_import_create,
     existing_references,
+    row_error_shown,
 )
+from feedback.services.history_notes import history_note_shown
 from feedback.services.ideas import business_idea_settings, idea_state_set
 from feedback.services.requests import feedback_request_create
 from feedback.services.sending import feedback_requests_send_again
@@ -63,11 +64,9 @@ class FeedbackRequestEventInline(ReadOnlyInline):
 
     @admin.display(description=_("note"))
     def note_shown(self, event: FeedbackRequestEvent) -> str:
-        """The note as written, but a reason for holding a request back (kept in the install's
-        language: the API shows the history) in the reader's language."""
-        with translation.override(settings.LANGUAGE_CODE):
-            reasons = {str(label): label for label in FeedbackRequest.SuppressionReason.labels}
-        return reasons.get(event.note, event.note)
+        """The note as written, but one Raves wrote (kept in English: the API shows the history) in
+        the reader's language."""
+        return history_note_shown(event.note)
 
 
 class ReadOnlyRecordMixin:
@@ -128,18 +127,8 @@ class FeedbackRequestAdmin(ReadOnlyRecordMixin, BusinessScopedAdmin):
         (
             _("Steps"),
             {
-                "fields": [
-                    "created_at",
-                    "sent_at",
-                    "reminder_due_at",
-                    "reminded_at",
-                    "responded_at",
-                    "suppressed_at",
-                    "bounced_at",
-                    "failed_at",
-                    "expires_at",
-                    "expired_at",
-                ]
+                # The request's steps in order, with when the reminder is due beside the first two.
+                "fields": [*FeedbackRequest.STEP_FIELDS[:2], "reminder_due_at", *FeedbackRequest.STEP_FIELDS[2:]]
             },
         ),
         (
@@ -295,6 +284,7 @@ class FeedbackRequestAdmin(ReadOnlyRecordMixin, BusinessScopedAdmin):
             sample=_sample_rows(customer_import),
             valid_count=len(customer_import.rows) - customer_import.rows_done,
             errors_cut=len(customer_import.errors) >= MAX_KEPT_ERRORS,
+            row_errors=[{**error, "message": row_error_shown(error)} for error in customer_import.errors],
         )
 
     def _confirm_import(self, request: HttpRequest, customer_import: CustomerImport, cancel: bool) -> HttpResponse:

@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.core import signing
 
 from businesses.models import Business
 from core.links import absolute_reverse
+from core.signed_links import signed_payload, signed_token
 from insights.metrics import day_in_range
 
 SALT = "insights.meeting-sheet-link"
@@ -33,7 +33,7 @@ def meeting_sheet_monday_for(last_day: date) -> date:
 
 def meeting_sheet_token(*, business: Business, monday: date) -> str:
     payload = {"b": business.pk, "w": monday.isoformat()}
-    return signing.TimestampSigner(salt=SALT).sign_object(payload, compress=False)
+    return signed_token(payload, salt=SALT)
 
 
 def meeting_sheet_url(*, business: Business, monday: date) -> str:
@@ -43,11 +43,8 @@ def meeting_sheet_url(*, business: Business, monday: date) -> str:
 def meeting_sheet_by_token(token: str) -> tuple[Business, date] | None:
     """The business and the Monday a link was made for, or None: tampered, expired, or naming no business."""
     max_age = timedelta(days=settings.MEETING_SHEET_LINK_DAYS)
-    try:
-        payload = signing.TimestampSigner(salt=SALT).unsign_object(token, max_age=max_age)
-    except (signing.BadSignature, ValueError, TypeError):
-        return None
-    if not isinstance(payload, dict) or not isinstance(payload.get("b"), int) or not isinstance(payload.get("w"), str):
+    payload = signed_payload(token, salt=SALT, shape={"b": int, "w": str}, max_age=max_age)
+    if payload is None:
         return None
     try:
         monday = date.fromisoformat(payload["w"])

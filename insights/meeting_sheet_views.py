@@ -20,7 +20,8 @@ from businesses.models import Business
 from feedback.throttles import token_limit_response
 from insights.dashboard_views import validate_period_day
 from insights.meeting_sheet_links import meeting_sheet_by_token
-from insights.services.meeting_sheet import meeting_sheet_build, meeting_sheet_last_full_week, meeting_sheet_week
+from insights.periods import meeting_sheet_last_full_week, meeting_sheet_week
+from insights.services.meeting_sheet import meeting_sheet_build
 
 BAD_WEEK = _("Give the week as a date, YYYY-MM-DD (any day of the week you want, e.g. 2026-11-16).")
 

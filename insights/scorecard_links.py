@@ -11,17 +11,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.core import signing
 
 from businesses.models import StaffMember
 from core.links import absolute_reverse
+from core.signed_links import signed_payload, signed_token
 
 SALT = "insights.scorecard"
 
 
 def scorecard_token(staff: StaffMember) -> str:
     payload = {"s": staff.pk, "b": staff.business_id}
-    return signing.TimestampSigner(salt=SALT).sign_object(payload, compress=False)
+    return signed_token(payload, salt=SALT)
 
 
 def scorecard_url(staff: StaffMember) -> str:
@@ -31,11 +31,8 @@ def scorecard_url(staff: StaffMember) -> str:
 def staff_by_scorecard_token(token: str) -> StaffMember | None:
     """The staff member a scorecard link was made for, or None: tampered, expired, or no longer active."""
     max_age = timedelta(days=settings.SCORECARD_LINK_DAYS)
-    try:
-        payload = signing.TimestampSigner(salt=SALT).unsign_object(token, max_age=max_age)
-    except (signing.BadSignature, ValueError, TypeError):
-        return None
-    if not isinstance(payload, dict) or not all(isinstance(payload.get(key), int) for key in "sb"):
+    payload = signed_payload(token, salt=SALT, shape={"s": int, "b": int}, max_age=max_age)
+    if payload is None:
         return None
     return (
         StaffMember.objects.select_related("business")

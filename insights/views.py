@@ -21,9 +21,10 @@ from businesses.models import StaffMember
 from feedback.throttles import token_limit_response
 from insights.emails import scorecard_rows
 from insights.metrics import EARLIEST_DAY, LATEST_DAY
+from insights.periods import local_today, previous_month
 from insights.scorecard_links import staff_by_scorecard_token
 from insights.services.digest import staff_by_digest_token, staff_digest_opt_out
-from insights.services.scorecards import Scorecard, local_today, previous_month, staff_scorecard
+from insights.services.scorecards import Scorecard, staff_scorecard
 
 MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 

@@ -54,8 +54,21 @@ def report_sent_again(modeladmin: admin.ModelAdmin, request: HttpRequest, requeu
     modeladmin.message_user(request, nothing, messages.WARNING)
 
 
+class ReadOnlyRecordAdmin(BusinessScopedAdmin):
+    """A record of what was sent: looked at and sent again, never written by hand."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 @admin.register(OutboxEmail)
-class OutboxEmailAdmin(BusinessScopedAdmin):
+class OutboxEmailAdmin(ReadOnlyRecordAdmin):
     """For owners: the emails sent to them and their staff (alerts, follow-ups, kudos, digests), how
     each ended, and "Send again" for those that failed. Read-only otherwise."""
 
@@ -69,15 +82,6 @@ class OutboxEmailAdmin(BusinessScopedAdmin):
     @admin.action(description=_("Send again (failed ones)"))
     def send_again(self, request: HttpRequest, queryset: QuerySet[OutboxEmail]) -> None:
         report_sent_again(self, request, outbox_emails_send_again(emails=queryset), "emails")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 class DeliveryOutcome(admin.SimpleListFilter):
@@ -107,7 +111,7 @@ class DeliveryOutcome(admin.SimpleListFilter):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(BusinessScopedAdmin):
+class WebhookDeliveryAdmin(ReadOnlyRecordAdmin):
     """For owners: every webhook delivery of their business, how it ended and why; "Send again" for
     those that failed. Read-only otherwise."""
 
@@ -153,12 +157,3 @@ class WebhookDeliveryAdmin(BusinessScopedAdmin):
         if delivery.status == Status.QUEUED:
             return gettext("Retrying") if delivery.attempts else gettext("Waiting")
         return delivery.get_status_display()
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False

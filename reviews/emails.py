@@ -6,13 +6,15 @@ Each is written in its reader's language: a customer's (their request's), a staf
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.mail import EmailMultiAlternatives
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from core.links import absolute_reverse
@@ -22,6 +24,14 @@ from mail.builder import build_email, message_id
 from reviews.acknowledgement import case_acknowledgement
 from reviews.models import Case, CaseMessage, Congratulation
 from reviews.staff_links import staff_case_url
+
+
+@contextmanager
+def in_business_time(case: Case, language: str) -> Iterator[None]:
+    """Write about `case` in `language`, its deadline and other moments in the business's time zone
+    (as the customer's acknowledgement does), not the server's UTC."""
+    with translation.override(language), timezone.override(ZoneInfo(case.business.timezone)):
+        yield
 
 
 def _case_context(case: Case, user: AbstractUser | None = None) -> dict:
@@ -43,11 +53,13 @@ def _case_of(subject: Case | CaseMessage) -> Case:
 
 
 def in_owner_language(build: Callable[..., EmailMultiAlternatives]) -> Callable[..., EmailMultiAlternatives]:
-    """Build an email to an owner or manager about a case (its first argument) in the business's default language."""
+    """Build an email to an owner or manager about a case (its first argument) in the business's default
+    language and time zone."""
 
     @wraps(build)
     def wrapper(subject: Case | CaseMessage, *args, **kwargs) -> EmailMultiAlternatives:
-        with translation.override(_case_of(subject).business.default_language):
+        case = _case_of(subject)
+        with in_business_time(case, case.business.default_language):
             return build(subject, *args, **kwargs)
 
     return wrapper
@@ -170,9 +182,10 @@ def case_reply_email(message: CaseMessage, user: AbstractUser, *, reopened: bool
 
 
 def case_staff_owner_email(case: Case) -> EmailMultiAlternatives:
-    """To the staff member who now owns a case, in their language: the complaint and their signed link to work it."""
+    """To the staff member who now owns a case, in their language and the business's time zone: the
+    complaint and their signed link to work it."""
     staff = case.staff_owner
-    with translation.override(staff.preferred_language):
+    with in_business_time(case, staff.preferred_language):
         context = {
             **_case_context(case),
             "staff_owner": staff,

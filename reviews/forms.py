@@ -7,7 +7,6 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from businesses.models import Business
-from reviews.services.cases import cause_required_message
 from reviews.services.conversation import BODY_MAX_LENGTH
 
 
@@ -28,32 +27,39 @@ class CustomerReplyForm(forms.Form):
 class StaffMessageForm(forms.Form):
     """Write to the customer (emailed to them)."""
 
-    body = _body_field("Your message", "Write the message (it cannot be empty).")
+    body = _body_field(_("Your message"), _("Write the message (it cannot be empty)."))
 
 
 class StaffCallForm(forms.Form):
-    body = _body_field("What you talked about", "Write down what you talked about on the call.", rows=3)
+    body = _body_field(_("What you talked about"), _("Write down what you talked about on the call."), rows=3)
 
 
 class StaffResolveForm(forms.Form):
     """How the complaint was made right, its cause, and whether it was a system problem or a one-off."""
 
-    SYSTEM_CHOICES = [("", "—"), ("system", "A system problem (it could happen again)"), ("one_off", "A one-off")]
+    SYSTEM_CHOICES = [
+        ("", "—"),
+        ("system", _("A system problem (it could happen again)")),
+        ("one_off", _("A one-off")),
+    ]
 
     resolution = forms.CharField(
-        label="How was it made right?",
+        label=_("How was it made right?"),
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Say how the complaint was resolved."},
+        error_messages={"required": _("Say how the complaint was resolved.")},
     )
-    cause = forms.ChoiceField(label="What caused it?")
-    system_problem = forms.ChoiceField(label="System problem or one-off?", choices=SYSTEM_CHOICES, required=False)
+    cause = forms.ChoiceField(
+        label=_("What caused it?"),
+        error_messages={
+            "required": _("Say what caused the complaint before resolving the case. Choose it from the list.")
+        },
+    )
+    system_problem = forms.ChoiceField(label=_("System problem or one-off?"), choices=SYSTEM_CHOICES, required=False)
 
     def __init__(self, *args, business: Business, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        cause = self.fields["cause"]
-        cause.choices = [("", "—"), *business.case_cause_choices()]
-        cause.error_messages["required"] = cause_required_message(business)
+        self.fields["cause"].choices = [("", "—"), *business.case_cause_choices()]
 
     def clean_system_problem(self) -> bool | None:
         return {"system": True, "one_off": False}.get(self.cleaned_data["system_problem"])

@@ -13,9 +13,12 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
+from feedback.languages import link_page_language
 from feedback.models import FeedbackRequest
 from feedback.throttles import token_limit_response
 from feedback.tokens import Purpose
@@ -24,7 +27,7 @@ from reviews.forms import CustomerReplyForm, StaffCallForm, StaffMessageForm, St
 from reviews.models import Case, CaseMessage
 from reviews.services.conversation import case_reply_record
 from reviews.services.staff_cases import case_staff_message_send, case_staff_resolve
-from reviews.staff_links import case_by_staff_token
+from reviews.staff_links import case_by_staff_token, staff_of_token
 
 
 def referrer_same_origin(view: Callable) -> Callable:
@@ -73,6 +76,7 @@ def _case_of(feedback_request: FeedbackRequest) -> Case:
 STAFF_FORMS = {"message": StaffMessageForm, "call": StaffCallForm, "resolve": StaffResolveForm}
 
 
+@csrf_exempt  # checked in _staff_case_page instead, in the page's language: a refused form is refused in it
 @require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 @referrer_same_origin
@@ -80,14 +84,34 @@ def staff_case(request: HttpRequest, token: str) -> HttpResponse:
     """The one case a staff member owns, behind their signed link: write, log a call, resolve.
 
     GET shows and changes nothing; each POST (CSRF-checked) names its form in `action`. An unknown,
-    tampered, expired or revoked link is a 404, counted against the address's guesses.
+    tampered, expired or revoked link is a 404, counted against the address's guesses. Every answer
+    is in the staff member's language, a 404 too when the link was theirs.
     """
     case = case_by_staff_token(token)
+    language = _staff_link_language(request, token, case)
+    with translation.override(language):
+        response = _staff_case_answer(request, token, case)
+    response["Content-Language"] = language
+    return response
+
+
+def _staff_link_language(request: HttpRequest, token: str, case: Case | None) -> str:
+    """The staff member's language; for a link that opens nothing, of whom it was signed for, else the browser's."""
+    staff = case.staff_owner if case is not None else staff_of_token(token)
+    return staff.preferred_language if staff is not None else link_page_language(request, None)
+
+
+def _staff_case_answer(request: HttpRequest, token: str, case: Case | None) -> HttpResponse:
     too_many = token_limit_response(request, token, known=case is not None)
     if too_many is not None:
         return too_many
     if case is None:
-        raise Http404("This link is not valid: it may have expired, or the case was given to someone else.")
+        return render(request, "reviews/staff_case_gone.html", status=404)
+    return _staff_case_page(request, case, token)
+
+
+@csrf_protect
+def _staff_case_page(request: HttpRequest, case: Case, token: str) -> HttpResponse:
     action = request.POST.get("action") if request.method == "POST" else None
     forms = _staff_forms(case, request.POST if action else None, action)
     if action in forms and forms[action].is_valid():

@@ -2,6 +2,9 @@
 
 Each page speaks the visitor's language among those the business offers: `?lang=`, else the
 browser's Accept-Language, else the business's default. The language is part of every cache key.
+When the business offers more than one, every link from one of its pages to another names the
+page's language, the default one too: a bare link would let the browser's language choose again.
+Only the canonical addresses (and hreflang x-default) leave the default language bare.
 """
 
 from __future__ import annotations
@@ -66,7 +69,7 @@ class PageQuery:
     sort: str = "newest"
     page: int = 1
     verified: bool = False  # only verified customers' reviews (answers to emailed invitations)
-    lang: str = ""  # a language other than the business's default, kept in every link
+    lang: str = ""  # the value of ?lang kept in every URL made from this query ("" for none)
 
     @classmethod
     def from_request(cls, request: HttpRequest) -> PageQuery:
@@ -140,8 +143,8 @@ class Language:
         return response
 
 
-def _with_lang(url: str, code: str, default: str) -> str:
-    return url if code == default else f"{url}?{urlencode({'lang': code})}"
+def _with_lang(url: str, lang: str) -> str:
+    return f"{url}?{urlencode({'lang': lang})}" if lang else url
 
 
 @require_safe
@@ -169,9 +172,12 @@ def _origin(url: str) -> str:
 
 def _render_page(business: Business, query: PageQuery) -> str:
     default = business.customer_language()
+    offered = business.offered_languages()
     current = translation.get_language()
-    # ?lang in the page's links, from the business loaded afresh (its default language may have just changed).
-    query = replace(query, lang=_param(current, default))
+    # ?lang from the business loaded afresh (its languages may have just changed): the canonical
+    # address of this page, and the links within it.
+    address = replace(query, lang=_param(current, default))
+    query = replace(query, lang=_link_param(current, offered))
     order = SORTS[query.sort]
     ids = review_ids_published(business=business, stars=query.stars, verified_only=query.verified, order=order)
     paginator = Paginator(ids, REVIEWS_PER_PAGE)
@@ -183,8 +189,7 @@ def _render_page(business: Business, query: PageQuery) -> str:
         page_obj = paginator.page(1)
     summary = rating_summary(business=business)
     base = reverse("showcase:page", kwargs={"slug": business.slug})
-    canonical = absolute_url(query.url(base))
-    offered = business.offered_languages()
+    canonical = absolute_url(address.url(base))
     context = {
         "business": business,
         "summary": summary,
@@ -193,22 +198,31 @@ def _render_page(business: Business, query: PageQuery) -> str:
         "query": query,
         "shoutouts": staff_shoutouts(business=business),
         "canonical_url": canonical,
-        "page_address": absolute_url(_with_lang(base, current, default)),  # printed under the name
+        "page_address": absolute_url(_with_lang(base, _param(current, default))),  # printed under the name
         "noindex": query.is_variant,
-        "how_url": _with_lang(reverse("showcase:how-reviews-work", kwargs={"slug": business.slug}), current, default),
-        "language_links": _language_links(offered, current, lambda code: query.url(base, lang=_param(code, default))),
-        "alternates": _alternates(
-            offered, default, lambda code: absolute_url(query.url(base, lang=_param(code, default)))
+        "how_url": _with_lang(
+            reverse("showcase:how-reviews-work", kwargs={"slug": business.slug}), _link_param(current, offered)
         ),
-        **_navigation(query, base, page_obj),
+        "language_links": _language_links(
+            offered, current, lambda code: query.url(base, lang=_link_param(code, offered))
+        ),
+        "alternates": _alternates(
+            offered, default, lambda code: absolute_url(address.url(base, lang=_param(code, default)))
+        ),
+        **_navigation(query, address, base, page_obj),
     }
     context["jsonld"] = business_jsonld(business=business, summary=summary, reviews=context["reviews"], url=canonical)
     return render_to_string("showcase/page.html", context)
 
 
 def _param(code: str, default: str) -> str:
-    """The value of ?lang in the URLs of `code`: none for the business's default language."""
+    """The value of ?lang in the canonical address of `code`'s version: none for the business's default language."""
     return "" if code == default else code
+
+
+def _link_param(code: str, offered: list[str]) -> str:
+    """The value of ?lang in a link to `code`'s version: always, when the business offers more than one language."""
+    return code if len(offered) > 1 else ""
 
 
 def _language_links(offered: list[str], current: str, url: Callable[[str], str]) -> list[dict[str, object]]:
@@ -226,11 +240,17 @@ def _alternates(offered: list[str], default: str, url: Callable[[str], str]) -> 
     return [(code, url(code)) for code in offered] + [("x-default", url(default))]
 
 
-def _navigation(query: PageQuery, base: str, page_obj) -> dict:
-    """Links of the filter chips, the sort chips and the pager (a long list is elided around the current page)."""
+def _navigation(query: PageQuery, address: PageQuery, base: str, page_obj) -> dict:
+    """Links of the filter chips, the sort chips and the pager (a long list is elided around the current page).
+
+    `query` makes the links a visitor follows; `address` the canonical ones in the head (rel=prev/next).
+    """
 
     def link(**changes) -> str:
         return query.url(base, **changes) + REVIEWS_ANCHOR
+
+    def head(number: int) -> str:
+        return absolute_url(address.url(base, page=number))
 
     paginator = page_obj.paginator
     return {
@@ -241,8 +261,8 @@ def _navigation(query: PageQuery, base: str, page_obj) -> dict:
         "previous_url": link(page=page_obj.previous_page_number()) if page_obj.has_previous() else "",
         "next_url": link(page=page_obj.next_page_number()) if page_obj.has_next() else "",
         # rel=prev/next in the head: plain URLs, no fragment.
-        "previous_head_url": absolute_url(query.url(base, page=page_obj.number - 1)) if page_obj.has_previous() else "",
-        "next_head_url": absolute_url(query.url(base, page=page_obj.number + 1)) if page_obj.has_next() else "",
+        "previous_head_url": head(page_obj.number - 1) if page_obj.has_previous() else "",
+        "next_head_url": head(page_obj.number + 1) if page_obj.has_next() else "",
         "page_links": [
             (number, "" if number == paginator.ELLIPSIS else link(page=number))
             for number in paginator.get_elided_page_range(page_obj.number, on_each_side=2, on_ends=1)
@@ -267,10 +287,10 @@ def _render_how_reviews_work(business: Business) -> str:
     current = translation.get_language()
     context = {
         "business": business,
-        "canonical_url": absolute_url(_with_lang(base, current, default)),
-        "page_url": _with_lang(reverse("showcase:page", kwargs={"slug": business.slug}), current, default),
-        "language_links": _language_links(offered, current, lambda code: _with_lang(base, code, default)),
-        "alternates": _alternates(offered, default, lambda code: absolute_url(_with_lang(base, code, default))),
+        "canonical_url": absolute_url(_with_lang(base, _param(current, default))),
+        "page_url": _with_lang(reverse("showcase:page", kwargs={"slug": business.slug}), _link_param(current, offered)),
+        "language_links": _language_links(offered, current, lambda code: _with_lang(base, _link_param(code, offered))),
+        "alternates": _alternates(offered, default, lambda code: absolute_url(_with_lang(base, _param(code, default)))),
     }
     return render_to_string("showcase/how_reviews_work.html", context)
 
@@ -312,7 +332,8 @@ def _widget_context(business: Business) -> dict:
     summary = rating_summary(business=business)
     # The latest, plainly: the widget has no room for the page's "featured first" note.
     reviews = reviews_shown(ids=review_ids_published(business=business)[:3], order=LATEST)
-    url = _with_lang(showcase_url(business), translation.get_language(), business.customer_language())
+    # Like the page's own links, the link to the page names the language the widget speaks.
+    url = _with_lang(showcase_url(business), _link_param(translation.get_language(), business.offered_languages()))
     return {"business": business, "summary": summary, "reviews": reviews, "url": url}
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from businesses.models import Business, StaffMember
-from core.serializer_fields import StrictBooleanField, TextField
+from core.serializer_fields import BlankAsNullChoiceField, StrictBooleanField, TextField
 from feedback.models import FeedbackRequest, FeedbackRequestEvent
 from feedback.services.requests import TEAM_MAX_LENGTH, TEAM_ONLY_INTERNAL, RequestInput
 
@@ -158,13 +158,6 @@ def validated_items(items: list, *, business: Business) -> list[CheckedItem]:
 
 
 # --- Output --------------------------------------------------------------------------------------
-
-
-class BlankAsNullChoiceField(serializers.ChoiceField):
-    """A choice stored as "" when unset, shown as null."""
-
-    def to_representation(self, value):
-        return super().to_representation(value) if value else None
 
 
 class CustomerOutput(serializers.Serializer):

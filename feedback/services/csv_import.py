@@ -30,7 +30,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import DatabaseError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from businesses.models import Business, StaffMember
 from feedback.models import CustomerImport, FeedbackRequest
@@ -69,14 +72,66 @@ DELIMITERS = (",", ";", "\t")  # spreadsheets in many locales save with ";"
 
 
 class CsvFileError(Exception):
-    """The file as a whole cannot be imported; the message says why and what to do."""
+    """The file as a whole cannot be imported; the message says why and what to do (in the active language)."""
+
+
+# What can be wrong with a row. An import keeps each problem's key and values, so its preview shows
+# the message in the language of whoever reads it, whenever they do.
+ROW_PROBLEMS = {
+    "too_long": ngettext_lazy(
+        "Too long: %(length)d character, the limit is %(limit)d.",
+        "Too long: %(length)d characters, the limit is %(limit)d.",
+        "length",
+    ),
+    "email_missing": _("The email is missing."),
+    "email_invalid": _("“%(email)s” is not a valid email address."),
+    "staff_unknown": _("No staff member of %(business)s has the email “%(email)s”."),
+    "staff_inactive": _("The staff member with the email “%(email)s” is no longer active."),
+    "internal_unclear": _("“%(value)s” is neither yes nor no; write yes for one team serving another."),
+    "team_not_internal": _(
+        "A team is only for internal requests: write yes in the internal column, or leave the team empty."
+    ),
+    "language_not_offered": _(
+        "“%(language)s” is not a language %(business)s offers: write one of %(languages)s, or leave it empty."
+    ),
+    "not_a_date": _("“%(value)s” is not a date; use one like 2025-03-31 or 2025-03-31 14:30."),
+    "in_future": _("%(value)s is in the future; use the time the customer was served."),
+    "too_many_cells": _("This row has more cells than the header row has columns."),
+}
 
 
 @dataclass
 class RowError:
     row: int  # as a spreadsheet numbers it: the header is row 1
     column: str
-    message: str
+    problem: str  # a key of ROW_PROBLEMS
+    params: dict = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        """What is wrong, in the active language."""
+        return str(ROW_PROBLEMS[self.problem] % self.params)
+
+    def kept(self) -> dict:
+        """As an import keeps it: the problem and its values, and the message in English as written then."""
+        with translation.override(None):  # the English of the source
+            message = self.message
+        return {
+            "row": self.row,
+            "column": self.column,
+            "message": message,
+            "problem": self.problem,
+            "params": self.params,
+        }
+
+
+def row_error_shown(error: dict) -> str:
+    """A row error an import kept, in the active language (as written when its problem is unknown)."""
+    problem = ROW_PROBLEMS.get(error.get("problem", ""))
+    try:
+        return str(problem % error["params"]) if problem is not None else error["message"]
+    except (KeyError, TypeError, ValueError):  # a message whose values have changed since
+        return error["message"]
 
 
 @dataclass
@@ -95,21 +150,25 @@ def read_csv_text(upload) -> str:
     """The text of an uploaded CSV file, or CsvFileError for a file too big or of the wrong kind."""
     name = getattr(upload, "name", "") or ""
     if not name.lower().endswith(".csv"):
-        raise CsvFileError("Choose a .csv file (in your spreadsheet: File › Save as › CSV UTF-8).")
+        raise CsvFileError(gettext("Choose a .csv file (in your spreadsheet: File › Save as › CSV UTF-8)."))
     if upload.size > MAX_FILE_BYTES:
+        size = number_format(upload.size / 1024 / 1024, decimal_pos=1)
         raise CsvFileError(
-            f"This file is {upload.size / 1024 / 1024:.1f} MB; the limit is 5 MB. Split it into smaller files."
+            gettext("This file is %(size)s MB; the limit is 5 MB. Split it into smaller files.") % {"size": size}
         )
     data = upload.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
-        raise CsvFileError("This file is over the 5 MB limit. Split it into smaller files.")
+        raise CsvFileError(gettext("This file is over the 5 MB limit. Split it into smaller files."))
     if b"\x00" in data:
-        raise CsvFileError("This is not a CSV text file (it holds binary data). Save your sheet as CSV UTF-8.")
+        raise CsvFileError(gettext("This is not a CSV text file (it holds binary data). Save your sheet as CSV UTF-8."))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise CsvFileError(
-            "This file is not UTF-8 text. In your spreadsheet choose File › Save as › CSV UTF-8, then upload it again."
+            gettext(
+                "This file is not UTF-8 text. In your spreadsheet choose File › Save as › CSV UTF-8, "
+                "then upload it again."
+            )
         ) from error
 
 
@@ -119,7 +178,10 @@ def parse_customers_csv(*, business: Business, text: str, now: datetime | None =
     records = _records(text)
     _, header = next(records, (0, None))
     if not header:
-        raise CsvFileError("This file is empty. The first row must name the columns: " + ", ".join(COLUMNS) + ".")
+        raise CsvFileError(
+            gettext("This file is empty. The first row must name the columns: %(columns)s.")
+            % {"columns": ", ".join(COLUMNS)}
+        )
     positions, ignored = _column_positions(header)
     checker = _RowChecker(business, now)
     parsed = ParsedCsv(ignored_columns=ignored)
@@ -128,7 +190,10 @@ def parse_customers_csv(*, business: Business, text: str, now: datetime | None =
             continue  # blank lines, often left at the end by spreadsheets
         parsed.row_count += 1
         if parsed.row_count > MAX_ROWS:
-            raise CsvFileError(f"This file has more than {MAX_ROWS:,} rows. Split it into smaller files.")
+            limit = number_format(MAX_ROWS, force_grouping=True)
+            raise CsvFileError(
+                gettext("This file has more than %(limit)s rows. Split it into smaller files.") % {"limit": limit}
+            )
         row, errors = checker.check(number, cells, positions, len(header))
         if errors:
             parsed.invalid_row_count += 1
@@ -136,7 +201,7 @@ def parse_customers_csv(*, business: Business, text: str, now: datetime | None =
         else:
             parsed.rows.append(row)
     if not parsed.row_count:
-        raise CsvFileError("This file has a header row but no customers in it.")
+        raise CsvFileError(gettext("This file has a header row but no customers in it."))
     return parsed
 
 
@@ -148,7 +213,8 @@ def _records(text: str):
     try:
         yield from enumerate(reader, start=1)
     except csv.Error as error:
-        raise CsvFileError(f"Line {reader.line_num} cannot be read as CSV ({error}). Check its quotes.") from error
+        message = gettext("Line %(line)s cannot be read as CSV (%(error)s). Check its quotes.")
+        raise CsvFileError(message % {"line": reader.line_num, "error": error}) from error
 
 
 def _column_positions(header: list[str]) -> tuple[dict[str, int], list[str]]:
@@ -156,17 +222,28 @@ def _column_positions(header: list[str]) -> tuple[dict[str, int], list[str]]:
     names = [cell.strip().lower().replace(" ", "_").replace("-", "_") for cell in header]
     duplicates = sorted({name for name in names if name in COLUMNS and names.count(name) > 1})
     if duplicates:
-        raise CsvFileError(f"The header row names the column “{duplicates[0]}” twice; keep one.")
+        message = gettext("The header row names the column “%(column)s” twice; keep one.")
+        raise CsvFileError(message % {"column": duplicates[0]})
     missing = [name for name in REQUIRED_COLUMNS if name not in names]
     if missing:
-        quoted = " and ".join(f"“{name}”" for name in missing)
-        raise CsvFileError(
-            f"The header row has no {quoted} column. The first row must name the columns "
-            f"(in any order): {', '.join(COLUMNS)}; only name and email are required."
-        )
+        raise CsvFileError(_missing_columns(missing))
     positions = {name: index for index, name in enumerate(names) if name in COLUMNS}
     ignored = [cell.strip() for cell, name in zip(header, names, strict=True) if name not in COLUMNS and cell.strip()]
     return positions, ignored
+
+
+def _missing_columns(missing: list[str]) -> str:
+    if len(missing) == 1:
+        lack = gettext("The header row has no “%(column)s” column.") % {"column": missing[0]}
+    else:  # both required columns
+        lack = gettext("The header row has no “%(first)s” and “%(second)s” column.") % {
+            "first": missing[0],
+            "second": missing[1],
+        }
+    needed = gettext(
+        "The first row must name the columns (in any order): %(columns)s; only name and email are required."
+    )
+    return f"{lack} {needed % {'columns': ', '.join(COLUMNS)}}"
 
 
 class _RowChecker:
@@ -186,9 +263,9 @@ class _RowChecker:
         self, number: int, cells: list[str], positions: dict[str, int], width: int
     ) -> tuple[dict, list[RowError]]:
         values = {name: cells[index].strip() if index < len(cells) else "" for name, index in positions.items()}
-        errors = [RowError(number, name, message) for name, message in self._problems(values)]
+        errors = [RowError(number, name, problem, params) for name, problem, params in self._problems(values)]
         if any(cell.strip() for cell in cells[width:]):
-            errors.append(RowError(number, "", "This row has more cells than the header row has columns."))
+            errors.append(RowError(number, "", "too_many_cells"))
         if errors:
             return {}, errors
         staff = self.staff.get(values.get("staff_email", "").lower())
@@ -203,17 +280,18 @@ class _RowChecker:
         return row, []
 
     def _problems(self, values: dict[str, str]):
+        """(column, problem, its values) for each thing wrong with the row."""
         for name, limit in MAX_LENGTHS.items():
             if len(values.get(name, "")) > limit:
-                yield name, f"Too long: {len(values[name])} characters, the limit is {limit}."
+                yield name, "too_long", {"length": len(values[name]), "limit": limit}
         email = values["email"]
         if not email:
-            yield "email", "The email is missing."
+            yield "email", "email_missing", {}
         elif len(email) <= MAX_LENGTHS["email"]:
             try:
                 validate_email(email)
             except ValidationError:
-                yield "email", f"“{email}” is not a valid email address."
+                yield "email", "email_invalid", {"email": email}
         yield from self._staff_problems(values.get("staff_email", ""))
         yield from self._time_problems(values.get("interaction_at", ""))
         yield from self._internal_problems(values.get("internal", ""), values.get("team", ""))
@@ -224,27 +302,20 @@ class _RowChecker:
             return
         member = self.staff.get(staff_email.lower())
         if member is None:
-            yield "staff_email", f"No staff member of {self.business_name} has the email “{staff_email}”."
+            yield "staff_email", "staff_unknown", {"business": self.business_name, "email": staff_email}
         elif not member.active:
-            yield "staff_email", f"The staff member with the email “{staff_email}” is no longer active."
+            yield "staff_email", "staff_inactive", {"email": staff_email}
 
     def _internal_problems(self, internal: str, team: str):
         if internal.lower() not in YES | NO:
-            yield "internal", f"“{internal}” is neither yes nor no; write yes for one team serving another."
+            yield "internal", "internal_unclear", {"value": internal}
         elif team and internal.lower() not in YES:
-            yield (
-                "team",
-                "A team is only for internal requests: write yes in the internal column, or leave the team empty.",
-            )
+            yield "team", "team_not_internal", {}
 
     def _language_problems(self, language: str):
         if language and language not in self.languages:
-            offered = ", ".join(self.languages)
-            yield (
-                "language",
-                f"“{language}” is not a language {self.business_name} offers: "
-                f"write one of {offered}, or leave it empty.",
-            )
+            offered = {"language": language, "business": self.business_name, "languages": ", ".join(self.languages)}
+            yield "language", "language_not_offered", offered
 
     def _time_problems(self, value: str):
         if not value:
@@ -252,10 +323,10 @@ class _RowChecker:
         try:
             when = self._when(value)
         except ValueError:
-            yield "interaction_at", f"“{value}” is not a date; use one like 2025-03-31 or 2025-03-31 14:30."
+            yield "interaction_at", "not_a_date", {"value": value}
             return
         if when > self.now:
-            yield "interaction_at", f"{value} is in the future; use the time the customer was served."
+            yield "interaction_at", "in_future", {"value": value}
 
     def _when(self, value: str) -> datetime | None:
         """An ISO date or date-time; without an offset, in the business's own time zone."""
@@ -278,7 +349,7 @@ def customer_import_create(*, business: Business, user, filename: str, parsed: P
         created_by=user,
         filename=filename[:255],
         rows=parsed.rows,
-        errors=[error.__dict__ for error in parsed.errors],
+        errors=[error.kept() for error in parsed.errors],
         ignored_columns=parsed.ignored_columns,
         row_count=parsed.row_count,
         invalid_row_count=parsed.invalid_row_count,

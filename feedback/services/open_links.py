@@ -18,6 +18,7 @@ from django.utils import timezone
 from businesses.models import Business, Customer, StaffMember
 from feedback.models import Feedback, FeedbackRequest, FeedbackRequestEvent, OpenFeedbackLink, new_open_link_key
 from feedback.services.erased_addresses import erased_suppressions_restore
+from feedback.services.history_notes import OPEN_LINK
 from feedback.services.responses import Answer, feedback_submit
 from feedback.tokens import new_salt, token_hashes
 
@@ -88,7 +89,7 @@ def open_feedback_submit(*, link: OpenFeedbackLink, answer: Answer, name: str = 
         token_salt=salt,
         **token_hashes(salt),
     )
-    FeedbackRequestEvent.objects.create(request=request, status=request.status, note="Open link")
+    FeedbackRequestEvent.objects.create(request=request, status=request.status, note=OPEN_LINK)
     return feedback_submit(request_id=request.pk, answer=answer)
 
 

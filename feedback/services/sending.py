@@ -26,6 +26,7 @@ from businesses.models import Customer
 from feedback.emails import invitation_email, invitation_merge
 from feedback.models import FeedbackRequest, FeedbackRequestEvent
 from feedback.services.daily_limit import daily_limit_allot, daily_limit_return
+from feedback.services.history_notes import GAVE_UP, SENT_AGAIN
 from feedback.services.recording import mark_sent
 from feedback.services.requests import enqueue_send
 from feedback.tokens import Purpose, request_token, token_hashes
@@ -297,7 +298,7 @@ def _fail_abandoned(now: datetime) -> None:
         status=Status.SENDING, lease_until__lt=now, attempts__gte=policy(Kind.INVITATION).max_attempts
     )
     ids = list(abandoned.values_list("id", flat=True)[:1000])
-    reason = "Gave up: every attempt to send stopped before the mail server answered."
+    reason = GAVE_UP
     if ids and FeedbackRequest.objects.filter(id__in=ids, status=Status.SENDING, lease_until__lt=now).update(
         status=Status.FAILED, failed_at=now, lease_until=None, claim="", last_error=reason
     ):
@@ -336,9 +337,8 @@ def feedback_requests_send_again(*, requests: QuerySet[FeedbackRequest]) -> list
     now = timezone.now()
     ids = deliveries_send_again(queryset=requests, now=now, extra={"failed_at": None})
     if ids:
-        note = "Sent again from the admin after failing."
         FeedbackRequestEvent.objects.bulk_create(
-            FeedbackRequestEvent(request_id=pk, status=Status.QUEUED, note=note) for pk in ids
+            FeedbackRequestEvent(request_id=pk, status=Status.QUEUED, note=SENT_AGAIN) for pk in ids
         )
         transaction.on_commit(lambda: enqueue_send(ids))
     return ids

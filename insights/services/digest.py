@@ -7,7 +7,8 @@ Once: the DigestRun row, unique per business and ISO week, is inserted in the tr
 queues the emails (whose outbox keys are unique per staff member and week too): whoever inserts it
 sends, nobody else — a second scheduler, a re-run of the task, or `send_digests`.
 What: the week's figures against the week before come from insights.metrics, so they agree with the
-dashboard and the metrics API; every other section is one query, whatever the amount of feedback.
+dashboard and the metrics API; every other section is one query in insights.selectors, whatever the
+amount of feedback.
 """
 
 from __future__ import annotations
@@ -15,30 +16,33 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
-from zoneinfo import ZoneInfo
 
 from django.core import signing
-from django.db import IntegrityError, models, transaction
-from django.db.models import Count, F, Window
-from django.db.models.functions import RowNumber
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from businesses.models import Business, StaffMember
 from core.links import absolute_reverse
-from feedback.models import Feedback
 from insights.emails import digest_email
-from insights.metrics import Figures, case_causes, complaint_figures, figures, period_bounds
+from insights.metrics import Figures, case_causes, complaint_figures, figures
 from insights.models import DigestRun
+from insights.periods import DigestWeek, current_week, local_now, scheduled_week
 from insights.scorecard_links import scorecard_url
+from insights.selectors import (
+    digest_best_comments,
+    digest_feedback_count,
+    digest_ideas,
+    digest_named_staff,
+    digest_recipients,
+    digest_savers,
+    digest_saves,
+)
 from outbox.services import enqueue_outbox_send, outbox_email_queue
-from reviews.models import Case
 
 logger = logging.getLogger(__name__)
 
-LIST_LENGTH = 5
-NAMED_STAFF_LENGTH = 10
 ENQUEUE_CHUNK = 100
 UNSUBSCRIBE_SALT = "insights.digest.unsubscribe"
 # The digests are handed to the worker in chunks right after commit; the outbox sweep sends any
@@ -46,51 +50,7 @@ UNSUBSCRIBE_SALT = "insights.digest.unsubscribe"
 SWEEP_GRACE = timedelta(seconds=60)
 
 
-# --- The week ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DigestWeek:
-    """The seven local days a digest covers, the seven before them, and the ISO week it is sent in."""
-
-    label: str  # "2026-W47": at most one digest per business and label
-    first_day: date
-    last_day: date
-    start: datetime
-    end: datetime
-    previous_start: datetime
-    previous_end: datetime
-
-
-def digest_week(business: Business, *, sent_on: date, last_day: date) -> DigestWeek:
-    start, end = period_bounds(business, last_day - timedelta(days=6), last_day)
-    previous_start, previous_end = period_bounds(business, last_day - timedelta(days=13), last_day - timedelta(days=7))
-    year, week, _ = sent_on.isocalendar()
-    return DigestWeek(
-        label=f"{year}-W{week:02d}",
-        first_day=last_day - timedelta(days=6),
-        last_day=last_day,
-        start=start,
-        end=end,
-        previous_start=previous_start,
-        previous_end=previous_end,
-    )
-
-
-def local_now(business: Business, now: datetime) -> datetime:
-    return now.astimezone(ZoneInfo(business.timezone))
-
-
-def scheduled_week(business: Business, now: datetime) -> DigestWeek:
-    """The digest sent on the digest day covers the seven whole days before it."""
-    today = local_now(business, now).date()
-    return digest_week(business, sent_on=today, last_day=today - timedelta(days=1))
-
-
-def current_week(business: Business, now: datetime) -> DigestWeek:
-    """`send_digests --now` covers the seven days up to now, today included."""
-    today = local_now(business, now).date()
-    return digest_week(business, sent_on=today, last_day=today)
+# --- When it is due ------------------------------------------------------------------------------
 
 
 def digest_is_due(business: Business, now: datetime) -> bool:
@@ -139,119 +99,12 @@ def digest_build(*, business: Business, week: DigestWeek) -> Digest:
         complaints=complaint_figures(business=business, start=week.start, end=week.end),
         complaints_before=complaint_figures(business=business, start=week.previous_start, end=week.previous_end),
         causes=case_causes(business=business, start=week.start, end=week.end, previous_start=week.previous_start),
-        feedback_count=_week_feedback(business, week).count(),
+        feedback_count=digest_feedback_count(business=business, week=week),
         best_comments=digest_best_comments(business=business, week=week),
         named_staff=digest_named_staff(business=business, week=week),
         saves=digest_saves(business=business, week=week),
         ideas=digest_ideas(business=business, week=week),
         savers=digest_savers(business=business, week=week),
-    )
-
-
-def _week_feedback(business: Business, week: DigestWeek) -> models.QuerySet:
-    """Customers' answers first given this week (internal feedback is reported on its own, not here)."""
-    return Feedback.objects.filter(
-        business=business, internal=False, submitted_at__gte=week.start, submitted_at__lt=week.end
-    )
-
-
-def digest_best_comments(*, business: Business, week: DigestWeek, limit: int = LIST_LENGTH) -> list[dict]:
-    """The week's 4–5 star comments, best rated and newest first, with the name the customer chose."""
-    rows = (
-        _week_feedback(business, week)
-        .filter(rating__gte=4)
-        .exclude(comment="")
-        .order_by("-rating", "-submitted_at", "-id")
-        .values("rating", "comment", "display_name", staff_name=F("staff__name"))
-    )
-    return list(rows[:limit])
-
-
-def digest_named_staff(*, business: Business, week: DigestWeek, limit: int = NAMED_STAFF_LENGTH) -> list[dict]:
-    """Staff named in 4–5 star answers: how often, and one quote each (the best with a comment)."""
-    has_no_comment = models.Case(models.When(comment="", then=1), default=0, output_field=models.IntegerField())
-    rows = (
-        _week_feedback(business, week)
-        .filter(rating__gte=4, staff__isnull=False)
-        .annotate(
-            mentions=Window(Count("id"), partition_by=[F("staff_id")]),
-            place=Window(
-                RowNumber(),
-                partition_by=[F("staff_id")],
-                order_by=[has_no_comment.asc(), F("rating").desc(), F("submitted_at").desc(), F("id").desc()],
-            ),
-        )
-        .filter(place=1)
-        .order_by("-mentions", "staff__name", "staff_id")
-        .values("staff_id", "mentions", "rating", "comment", "display_name", name=F("staff__name"))
-    )
-    return list(rows[:limit])
-
-
-def week_saves(*, business: Business, week: DigestWeek) -> models.QuerySet:
-    """Complaints resolved this week ("saves"), newest first, each with `total` counting them all."""
-    return (
-        Case.objects.filter(
-            business=business,
-            feedback__internal=False,
-            status=Case.Status.RESOLVED,
-            resolved_at__gte=week.start,
-            resolved_at__lt=week.end,
-        )
-        .annotate(total=Window(Count("id")))
-        .order_by("-resolved_at", "-id")
-    )
-
-
-def digest_saves(*, business: Business, week: DigestWeek, limit: int = LIST_LENGTH) -> list[dict]:
-    """Complaints resolved this week ("saves"), newest first; `total` counts them all."""
-    rows = week_saves(business=business, week=week).values(
-        "original_rating",
-        "resolution",
-        "total",
-        rating=F("feedback__rating"),
-        display_name=F("feedback__display_name"),
-        staff_name=F("feedback__staff__name"),
-    )
-    return list(rows[:limit])
-
-
-def digest_savers(*, business: Business, week: DigestWeek, limit: int = NAMED_STAFF_LENGTH) -> list[dict]:
-    """Staff members who resolved complaints through their case link this week, and how many (most first)."""
-    rows = (
-        Case.objects.filter(
-            business=business,
-            feedback__internal=False,
-            status=Case.Status.RESOLVED,
-            resolved_at__gte=week.start,
-            resolved_at__lt=week.end,
-            resolved_by_staff__isnull=False,
-        )
-        .values("resolved_by_staff_id", name=F("resolved_by_staff__name"))
-        .annotate(saves=Count("id"))
-        .order_by("-saves", "name", "resolved_by_staff_id")
-    )
-    return list(rows[:limit])
-
-
-def digest_ideas(*, business: Business, week: DigestWeek, limit: int = LIST_LENGTH) -> list[dict]:
-    """Customers' ideas to do better, newest first; `total` counts them all."""
-    rows = (
-        _week_feedback(business, week)
-        .exclude(improvement="")
-        .annotate(total=Window(Count("id")))
-        .order_by("-submitted_at", "-id")
-        .values("improvement", "rating", "display_name", "total")
-    )
-    return list(rows[:limit])
-
-
-def digest_recipients(*, business: Business) -> list[StaffMember]:
-    """The staff members who get the digest, each with the business their language falls back to."""
-    return list(
-        StaffMember.objects.filter(business=business, active=True, wants_digest=True)
-        .select_related("business")
-        .order_by("id")
     )
 
 

@@ -8,57 +8,40 @@ A complaint is overdue when its first response is late (open, nobody has answere
 the deadline has passed), as on the dashboard and in the overdue reminders; a complaint answered in
 time but not yet resolved is open, not overdue.
 Every list is capped so the sheet prints on one A4 page, and every section is one query (or three
-for the complaint figures), whatever the amount of feedback. Nothing here names a customer by more
-than a first name, nor shows an email address or a phone number.
+for the complaint figures), whatever the amount of feedback: the sections are read in
+insights.selectors, the week is insights.periods.meeting_sheet_week. Nothing on the sheet names a
+customer by more than a first name, nor shows an email address or a phone number.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-from django.db.models import Count, F, Q, Window
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from businesses.models import Business
-from feedback.models import Idea
-from insights.dashboard import duration_label
-from insights.emails import NO_FIGURE, change_label, duration, percent, recommend_score, stars
-from insights.metrics import case_causes, complaint_figures, figures
-from insights.services.digest import (
-    DigestWeek,
+from insights.emails import NO_FIGURE, duration, percent, recommend_score, stars
+from insights.metrics import complaint_figures, figures
+from insights.periods import DigestWeek
+from insights.selectors import (
+    OpenComplaint,
     digest_best_comments,
     digest_named_staff,
     digest_savers,
-    digest_week,
-    week_saves,
+    meeting_sheet_causes,
+    meeting_sheet_complaint_counts,
+    meeting_sheet_new_ideas,
+    meeting_sheet_open_complaints,
+    meeting_sheet_saves,
 )
-from reviews.models import Case
 
+# The sheet's caps on the weekly email's lists, so it prints on one A4 page (the caps of its own
+# lists are their selectors' defaults).
 WINS_LENGTH = 5
 NAMED_STAFF_LENGTH = 5
-SAVES_LENGTH = 4
 SAVERS_LENGTH = 5
-OPEN_LENGTH = 5
-CAUSES_LENGTH = 3
-IDEAS_LENGTH = 5
-
-
-# --- The week ------------------------------------------------------------------------------------
-
-
-def meeting_sheet_week(business: Business, *, day: date) -> DigestWeek:
-    """The local Monday–Sunday week that holds `day`, and the week before it (the digest's week)."""
-    monday = day - timedelta(days=day.weekday())
-    return digest_week(business, sent_on=monday, last_day=monday + timedelta(days=6))
-
-
-def meeting_sheet_last_full_week(business: Business, *, now: datetime | None = None) -> DigestWeek:
-    """The last Monday–Sunday week that is over, in the business's own time zone."""
-    today = (now or timezone.now()).astimezone(ZoneInfo(business.timezone)).date()
-    return meeting_sheet_week(business, day=today - timedelta(days=today.weekday() + 7))
 
 
 # --- What it holds -------------------------------------------------------------------------------
@@ -111,22 +94,6 @@ def _shown(kind: str, value: float | int | None) -> str:
         "score": recommend_score,
         "minutes": duration,
     }[kind](value)
-
-
-@dataclass(frozen=True)
-class OpenComplaint:
-    """An open complaint as the sheet lists it: no contact details, the customer's first name at most."""
-
-    rating: int  # the rating that opened it
-    first_name: str  # "" when unknown: shown as "a customer"
-    opened_at: datetime
-    age: timedelta
-    assignee: str  # "" when nobody has it yet
-    overdue: bool
-
-    @property
-    def age_label(self) -> str:
-        return duration_label(max(self.age, timedelta()).total_seconds() / 60)
 
 
 @dataclass(frozen=True)
@@ -213,106 +180,3 @@ def meeting_sheet_figures(*, business: Business, week: DigestWeek) -> list[Figur
         ),
         FigureChange(_("Won back (recovery rate)"), cases["recovery_rate"], cases_before["recovery_rate"], "rate"),
     ]
-
-
-def meeting_sheet_saves(*, business: Business, week: DigestWeek, limit: int = SAVES_LENGTH) -> list[dict]:
-    """The digest's saves (complaints resolved this week, newest first, `total` counting them all),
-    each with who saved it: the staff member who resolved it through their link, else its assignee."""
-    rows = week_saves(business=business, week=week).values(
-        "original_rating",
-        "resolution",
-        "total",
-        "cause",
-        rating=F("feedback__rating"),
-        display_name=F("feedback__display_name"),
-        staff_name=F("feedback__staff__name"),
-        saved_by_staff=F("resolved_by_staff__name"),
-        **_assignee_fields(),
-    )
-    return [{**row, "saved_by": row["saved_by_staff"] or _login_name(row)} for row in rows[:limit]]
-
-
-def meeting_sheet_complaint_counts(*, business: Business, now: datetime) -> dict:
-    """How many complaints are open now, and how many of them are overdue (one query)."""
-    open_cases = Case.objects.filter(business=business).open()
-    return open_cases.aggregate(
-        open=Count("id"), overdue=Count("id", filter=Q(first_response_at__isnull=True, deadline__lt=now))
-    )
-
-
-def meeting_sheet_open_complaints(
-    *, business: Business, now: datetime, limit: int = OPEN_LENGTH
-) -> list[OpenComplaint]:
-    """The oldest complaints still open, oldest first: the ones the meeting should not leave waiting."""
-    rows = (
-        Case.objects.filter(business=business)
-        .open()
-        .order_by("opened_at", "id")
-        .values(
-            "original_rating",
-            "opened_at",
-            "deadline",
-            "first_response_at",
-            customer_name=F("feedback__customer__name"),
-            respondent_name=F("feedback__request__respondent_name"),
-            staff_owner_name=F("staff_owner__name"),
-            **_assignee_fields(),
-        )
-    )
-    return [
-        OpenComplaint(
-            rating=row["original_rating"],
-            first_name=_first_word(row["customer_name"] or row["respondent_name"] or ""),
-            opened_at=row["opened_at"],
-            age=now - row["opened_at"],
-            assignee=row["staff_owner_name"] or _login_name(row),
-            overdue=row["first_response_at"] is None and row["deadline"] < now,
-        )
-        for row in rows[:limit]
-    ]
-
-
-def meeting_sheet_causes(*, business: Business, week: DigestWeek, limit: int = CAUSES_LENGTH) -> list[dict]:
-    """The top causes of the complaints resolved this week, each with its change against the week before."""
-    causes = case_causes(business=business, start=week.start, end=week.end, previous_start=week.previous_start)
-    return [{**cause, "trend": change_label(cause["change"])} for cause in causes[:limit]]
-
-
-def meeting_sheet_new_ideas(*, business: Business, week: DigestWeek, limit: int = IDEAS_LENGTH) -> list[dict]:
-    """Customers' ideas that came in this week and nobody has taken up yet (state new); `total` counts them all."""
-    rows = (
-        Idea.objects.filter(
-            business=business,
-            state=Idea.State.NEW,
-            feedback__internal=False,
-            created_at__gte=week.start,
-            created_at__lt=week.end,
-        )
-        .annotate(total=Window(Count("id")))
-        .order_by("-created_at", "-id")
-        .values(
-            "total",
-            improvement=F("feedback__improvement"),
-            rating=F("feedback__rating"),
-            display_name=F("feedback__display_name"),
-        )
-    )
-    return list(rows[:limit])
-
-
-def _assignee_fields() -> dict:
-    return {
-        "assignee_first_name": F("assignee__first_name"),
-        "assignee_last_name": F("assignee__last_name"),
-        "assignee_username": F("assignee__username"),
-    }
-
-
-def _login_name(row: dict) -> str:
-    """An assignee's name as printed: their full name, else their login without its domain (never an address)."""
-    full_name = f"{row['assignee_first_name'] or ''} {row['assignee_last_name'] or ''}".strip()
-    return full_name or (row["assignee_username"] or "").split("@")[0]
-
-
-def _first_word(name: str) -> str:
-    return name.split()[0] if name.strip() else ""

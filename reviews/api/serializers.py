@@ -9,8 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from businesses.models import Business, StaffMember
-from core.serializer_fields import StrictBooleanField, TextField
-from feedback.api.serializers import BlankAsNullChoiceField
+from core.serializer_fields import BlankAsNullChoiceField, StrictBooleanField, TextField
 from reviews.models import Case, CaseMessage, CaseNote, Review
 from reviews.services.conversation import BODY_MAX_LENGTH
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import CharField, Exists, OuterRef, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from businesses.models import Business, Customer, Membership, StaffMember
 from feedback.models import Feedback
@@ -128,7 +129,7 @@ def case_update(
     note = note.strip()
     if assignee is not ...:
         if assignee is not None and not assignee.memberships.filter(business=case.business).exists():
-            raise ValidationError({"assignee": "Choose an owner or manager of this business."})
+            raise ValidationError({"assignee": gettext("Choose an owner or manager of this business.")})
         case.assignee = assignee
         changed.append("assignee")
     if resolution is not None:
@@ -138,7 +139,7 @@ def case_update(
     status_changed = status is not None and status != case.status
     if status_changed:
         if status not in Status.values:
-            raise ValidationError({"status": f"Choose one of: {', '.join(Status.values)}."})
+            raise ValidationError({"status": _choose_one_of(Status.values)})
         case.status = status
         case.resolved_at = now if status == Status.RESOLVED else None
         # Credit for a save goes to the staff member who resolved through their link, else nobody.
@@ -146,7 +147,7 @@ def case_update(
         changed += ["status", "resolved_at", "resolved_by_staff"]
     if case.status == Status.RESOLVED and not case.resolution:
         # Checked on the outcome, so clearing the resolution of a resolved case is refused too.
-        raise ValidationError({"resolution": "Say how the complaint was resolved."})
+        raise ValidationError({"resolution": gettext("Say how the complaint was resolved.")})
     # Checked when resolving or touching the cause only: cases resolved before causes existed keep working.
     if case.status == Status.RESOLVED and not case.cause and (status_changed or cause is not None):
         raise ValidationError({"cause": cause_required_message(case.business)})
@@ -158,7 +159,9 @@ def case_update(
 
 
 def cause_required_message(business: Business) -> str:
-    return "Say what caused the complaint before resolving the case. " + _causes(business)
+    """Why a case cannot be resolved yet, in the active language (the reader's in the admin and on
+    the staff page, English for the API)."""
+    return gettext("Say what caused the complaint before resolving the case.") + " " + _causes(business)
 
 
 def _cause_apply(case: Case, cause: str | None, system_problem: bool | None | object) -> list[str]:
@@ -167,8 +170,8 @@ def _cause_apply(case: Case, cause: str | None, system_problem: bool | None | ob
     if cause is not None:
         cause = cause.strip()
         if cause and cause not in dict(case.business.case_cause_choices()):
-            unknown = f"“{cause}” is not one of this business's causes. "
-            raise ValidationError({"cause": unknown + _causes(case.business)})
+            unknown = gettext("“%(cause)s” is not one of this business's causes.") % {"cause": cause}
+            raise ValidationError({"cause": unknown + " " + _causes(case.business)})
         case.cause = cause
         changed.append("cause")
     if system_problem is not ...:
@@ -178,7 +181,11 @@ def _cause_apply(case: Case, cause: str | None, system_problem: bool | None | ob
 
 
 def _causes(business: Business) -> str:
-    return "Choose one of: " + ", ".join(slug for slug, _ in business.case_cause_choices()) + "."
+    return _choose_one_of([slug for slug, _ in business.case_cause_choices()])
+
+
+def _choose_one_of(values: list[str]) -> str:
+    return gettext("Choose one of: %(values)s.") % {"values": ", ".join(values)}
 
 
 @transaction.atomic

@@ -5,14 +5,16 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from outbox.services import outbox_email_queue
 from reviews.emails import congratulation_email
 from reviews.models import Congratulation, Review
 
-NO_STAFF = "This review names no staff member to congratulate."
-NO_EMAIL = "The staff member this review names has no email address."
-EMPTY_NOTE = "Write a line to congratulate them: the note can't be empty."
+# Lazy: shown in the language of whoever meets them (the owner's in the admin, English for the API).
+NO_STAFF = _("This review names no staff member to congratulate.")
+NO_EMAIL = _("The staff member this review names has no email address.")
+EMPTY_NOTE = _("Write a line to congratulate them: the note can't be empty.")
 
 
 @transaction.atomic

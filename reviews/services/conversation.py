@@ -13,6 +13,7 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from outbox.services import outbox_email_queue
 from reviews import emails
@@ -38,11 +39,11 @@ def case_message_send(
     """
     body = _body_clean(body)
     if kind not in Kind.values:
-        raise ValidationError({"kind": f"Choose one of: {', '.join(Kind.values)}."})
+        raise ValidationError({"kind": gettext("Choose one of: %(values)s.") % {"values": ", ".join(Kind.values)}})
     with transaction.atomic():
         case = _locked(case)
         if author is not None and not _may_write(author, case):
-            raise ValidationError("Only an owner or manager of this business can write to its customers.")
+            raise ValidationError(gettext("Only an owner or manager of this business can write to its customers."))
         message = CaseMessage.objects.create(
             case=case,
             direction=Direction.TO_CUSTOMER,
@@ -109,11 +110,12 @@ def _locked(case: Case) -> Case:
 def _body_clean(body: str) -> str:
     body = (body or "").strip()
     if not body:
-        raise ValidationError({"body": "Write the message (it cannot be empty)."})
+        raise ValidationError({"body": gettext("Write the message (it cannot be empty).")})
     if len(body) > BODY_MAX_LENGTH:
-        raise ValidationError({"body": f"Keep the message under {BODY_MAX_LENGTH} characters."})
+        limit = gettext("Keep the message under %(limit)s characters.") % {"limit": BODY_MAX_LENGTH}
+        raise ValidationError({"body": limit})
     if "\x00" in body:
-        raise ValidationError({"body": "The message contains a character that cannot be stored (NUL)."})
+        raise ValidationError({"body": gettext("The message contains a character that cannot be stored (NUL).")})
     return body
 
 

@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from businesses.events import public_page_changed
 from businesses.models import StaffMember
@@ -143,12 +144,15 @@ def _is_team_member(feedback: Feedback) -> bool:
 
 
 def review_publish_refusal(review: Review) -> str:
-    """Why `review` may not be published ("" when it may): only with the customer's consent, never internal."""
+    """Why `review` may not be published ("" when it may): only with the customer's consent, never internal.
+
+    In the active language: the owner's in the admin, English for the API.
+    """
     feedback = review.feedback
     if feedback.internal:
-        return "Feedback from an internal customer is never published."
+        return gettext("Feedback from an internal customer is never published.")
     if not feedback.consent_to_publish:
-        return "The customer withdrew their consent; this review cannot be published."
+        return gettext("The customer withdrew their consent; this review cannot be published.")
     return ""
 
 
@@ -251,7 +255,7 @@ def review_reply(*, review: Review, text: str, actor: Actor) -> Review:
     review = _locked(review)
     text = text.strip()
     if len(text) > 5000:
-        raise ValidationError({"reply": "Keep the reply under 5,000 characters."})
+        raise ValidationError({"reply": gettext("Keep the reply under 5,000 characters.")})
     if text != review.reply:
         review.reply, review.replied_at, review.replied_by = text, timezone.now() if text else None, actor.user
         review.save(update_fields=["reply", "replied_at", "replied_by"])
@@ -275,7 +279,8 @@ def review_feature(*, review: Review, featured: bool, actor: Actor) -> Review:
 def _require_policy_reason(reason: str) -> None:
     if reason not in Review.RejectionReason.values:
         allowed = ", ".join(Review.RejectionReason.values)
-        raise ValidationError({"rejection_reason": f"Choose a content-policy reason: {allowed}."})
+        message = gettext("Choose a content-policy reason: %(reasons)s.") % {"reasons": allowed}
+        raise ValidationError({"rejection_reason": message})
 
 
 def _locked(review: Review) -> Review:

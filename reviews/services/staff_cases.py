@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext
 
 from businesses.models import StaffMember
 from outbox.services import outbox_email_queue
@@ -29,7 +30,7 @@ def case_staff_owner_set(*, case: Case, staff: StaffMember | None) -> Case:
     """
     case = Case.objects.select_for_update(of=("self",)).select_related("business", "feedback__customer").get(pk=case.pk)
     if staff is not None and (staff.business_id != case.business_id or not staff.active):
-        raise ValidationError({"staff_owner": "Choose an active staff member of this business."})
+        raise ValidationError({"staff_owner": gettext("Choose an active staff member of this business.")})
     if (staff.pk if staff else None) == case.staff_owner_id:
         return case
     case.staff_owner = staff
@@ -62,7 +63,7 @@ def case_staff_resolve(
     `case_update` refuses it without a resolution text or a cause from the business's list.
     """
     if case.status == Case.Status.RESOLVED:
-        raise ValidationError("This case is already resolved.")
+        raise ValidationError(gettext("This case is already resolved."))
     return case_update(
         case=case,
         actor=None,

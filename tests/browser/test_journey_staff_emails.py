@@ -53,6 +53,7 @@ class Speech:
     wins_headings: tuple[str, ...]  # the HTML part's
     average: str  # of a 5 and a 4, as the language writes it
     csat: str  # 2 of 2 answers with 4 or 5 stars
+    quoted: str  # a customer's words ({}) in the language's quotation marks
 
 
 ENGLISH = Speech(
@@ -79,6 +80,7 @@ ENGLISH = Speech(
     wins_headings=("Your week at Corner Bakery", "The week in numbers", "What customers loved"),
     average="Average rating: 4.5 ★",
     csat="4–5 star answers (CSAT): 100%",
+    quoted="“{}”",
 )
 GERMAN = Speech(
     lang="de",
@@ -103,6 +105,7 @@ GERMAN = Speech(
     wins_headings=("Ihre Woche bei Corner Bakery", "Die Woche in Zahlen", "Was Kundinnen und Kunden begeistert hat"),
     average="Durchschnittliche Bewertung: 4,5 ★",
     csat="Antworten mit 4–5 Sternen (CSAT): 100\u00a0%",  # a no-break space keeps the sign with the number
+    quoted="„{}“",
 )
 
 
@@ -156,7 +159,7 @@ def test_a_staff_member_reads_the_kudos_and_the_weekly_wins_in_their_inbox(
     text = text_part(wins)
     for line in (
         *speech.wins_lines,
-        f'"{loved}"',
+        speech.quoted.format(loved),
         speech.average,
         speech.csat,
     ):

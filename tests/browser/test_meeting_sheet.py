@@ -20,7 +20,8 @@ from businesses.demo import DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD, DEMO_SLUG
 from businesses.models import Business, StaffMember
 from feedback.models import Feedback, Idea
 from insights.meeting_sheet_links import meeting_sheet_url
-from insights.services.meeting_sheet import meeting_sheet_build, meeting_sheet_last_full_week
+from insights.periods import meeting_sheet_last_full_week
+from insights.services.meeting_sheet import meeting_sheet_build
 from reviews.models import Case
 from tests.feedback.factories import FeedbackFactory
 from tests.reviews.factories import CaseFactory

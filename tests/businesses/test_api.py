@@ -13,7 +13,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from businesses.models import BusinessAPIKey, StaffMember
-from config.api_exceptions import exception_handler
+from core.api_exceptions import exception_handler
 from core.links import absolute_reverse
 from tests.businesses.factories import StaffMemberFactory, api_key_for
 

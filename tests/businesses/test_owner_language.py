@@ -10,6 +10,7 @@ from pathlib import Path
 import polib
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -20,7 +21,7 @@ from feedback.services.open_links import open_feedback_link
 from reviews.models import Case
 from tests.businesses.factories import MembershipFactory, StaffMemberFactory
 from tests.feedback.factories import FeedbackFactory, FeedbackRequestFactory, feedback_token
-from tests.reviews.factories import ReviewFactory
+from tests.reviews.factories import ReviewFactory, answer
 from tests.reviews.test_admin_cases import open_case
 
 pytestmark = pytest.mark.django_db
@@ -101,6 +102,9 @@ def test_the_switch_sets_the_language_and_it_holds_on_the_next_page(owner):
     switched = client.post(SWITCH, {"language": "de", "next": "/admin/reviews/review/?status=all"})
     assert switched.status_code == 302 and switched["Location"] == "/admin/reviews/review/?status=all"
     assert client.cookies[COOKIE].value == "de"
+    # Like the session's: no script reads it, never sent cross-site, HTTPS only where the session is.
+    assert client.cookies[COOKIE]["httponly"] and client.cookies[COOKIE]["samesite"] == "Lax"
+    assert bool(client.cookies[COOKIE]["secure"]) == settings.SESSION_COOKIE_SECURE
     for path in ("/admin/reviews/review/?status=all", reverse("admin:index"), "/admin/dashboard/"):
         assert html_lang(client.get(path).content.decode()) == "de"  # the choice wins over the browser
 
@@ -238,8 +242,11 @@ def test_a_suppressed_request_s_history_keeps_its_reason_in_english_for_the_api(
 # The files of the admin and the dashboard: their catalogue entries are what an owner reads there.
 OWNER_FILES = re.compile(
     r"^(businesses|feedback|outbox|reviews)/(admin\w*|models|apps|auth)\.py$"
-    r"|^insights/(dashboard\w*|charts)\.py$|^config/(urls|language)\.py$"
+    r"|^insights/(dashboard\w*|charts)\.py$|^config/urls\.py$|^core/language\.py$"
     r"|^templates/admin/|^templates/insights/(dashboard|meeting_sheet_admin)\.html$"
+    # What the services refuse or note there (a refused publish, a CSV row's error, a history note).
+    r"|^reviews/services/(moderation|cases|conversation|congratulations|staff_cases)\.py$"
+    r"|^feedback/services/(csv_import|history_notes)\.py$"
 )
 
 
@@ -308,8 +315,34 @@ def german_owner_renderings(owner, business) -> list[str]:
             reverse("admin:reviews_case_change", args=[case.pk]), {"status": Case.Status.RESOLVED}, follow=True
         ).content.decode()
     )
+    rendered += service_refusals(client, business)
     rendered.append(client.get(reverse("admin:login")).content.decode())
     return rendered
+
+
+def service_refusals(client: Client, business) -> list[str]:
+    """What the services refuse or note, as the admin shows it: a refused publish, a refused CSV file,
+    a CSV preview's row errors, a request sent again."""
+    withdrawn = answer(business=business)
+    answer(business=business, request=withdrawn.request, consent=False)
+    failed = FeedbackRequestFactory(business=business, status=FeedbackRequest.Status.FAILED)
+    changelist = reverse("admin:feedback_feedbackrequest_changelist")
+    client.post(changelist, {"action": "send_again", "_selected_action": [failed.pk]})
+    upload = reverse("admin:feedback_feedbackrequest_import")
+    rows = "email,name,staff_email,interaction_at,internal,team\nnot-an-email,A,x@y.z,31/03/2025,maybe,\n,B,,,no,T\n"
+    preview = client.post(upload, {"file": SimpleUploadedFile("c.csv", rows.encode()), "business": business.pk})
+    return [
+        client.post(
+            reverse("admin:reviews_review_changelist") + "?status=all",
+            {"action": "publish_selected", "_selected_action": [withdrawn.review.pk]},
+            follow=True,
+        ).content.decode(),
+        client.post(
+            upload, {"file": SimpleUploadedFile("c.csv", b"Ana,a@b.c\n"), "business": business.pk}
+        ).content.decode(),
+        client.get(preview["Location"]).content.decode(),
+        client.get(reverse("admin:feedback_feedbackrequest_change", args=[failed.pk])).content.decode(),
+    ]
 
 
 def english_fragments(msgid: str) -> list[str]:
@@ -346,6 +379,12 @@ def test_a_german_owner_meets_no_english_sentence_from_the_catalogue(owner, busi
         "Wählen Sie ein Datum zwischen",
         "Besprechungsblatt",
         "Diese Kunden, jede an sie gesendete Feedback-Anfrage",
+        "Der Kunde hat seine Einwilligung zurückgezogen; diese Bewertung kann nicht veröffentlicht werden.",
+        "Die Kopfzeile hat keine Spalten „name“ und „email“.",
+        "„not-an-email“ ist keine gültige E-Mail-Adresse.",
+        "„maybe“ ist weder yes noch no",
+        "Die E-Mail-Adresse fehlt.",
+        "Nach dem Fehlschlag erneut aus dem Admin-Bereich gesendet.",
     ):
         assert german in rendered, german
 

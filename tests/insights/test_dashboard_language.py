@@ -1,4 +1,4 @@
-"""The dashboard in the owner's language: German words, numbers ("4,50", "50 %") and dates ("16. Nov 2026")."""
+"""The dashboard in the owner's language: German words, numbers ("4,50", "50 %") and dates ("16. Nov. 2026")."""
 
 from __future__ import annotations
 
@@ -50,14 +50,14 @@ def test_a_german_owner_reads_the_dashboard_in_german_with_german_numbers_and_da
     assert "4,50★" in html  # the average of 5 and 4
     assert re.search(rf'<p class="big">29{PERCENT}</p>', html)  # 2 of 7 answered
     assert "2 von 7 Kunden haben geantwortet" in html
-    assert "vom 16. Nov 2026 bis zum 25. Nov 2026" in html
-    assert '<time datetime="2026-11-16">16. Nov 2026</time>' in html
-    assert "Die Woche vom 23. Nov ist noch nicht vorbei" in html
+    assert "vom 16. Nov. 2026 bis zum 25. Nov. 2026" in html
+    assert '<time datetime="2026-11-16">16. Nov. 2026</time>' in html
+    assert "Die Woche vom 23. Nov. ist noch nicht vorbei" in html
     assert "(bis jetzt)" in html
     rate_chart = html[html.index('aria-label="Antwortquote pro Woche"') :]
-    assert re.search(rf"16\. Nov: 50{PERCENT}", rate_chart)  # a dot's exact value
+    assert re.search(rf"16\. Nov\.: 50{PERCENT}", rate_chart)  # a dot's exact value
     assert re.search(rf">100{PERCENT}</text>", rate_chart)  # the axis
-    assert "23. Nov: 3 (Woche läuft noch)" in html  # the partial bar
+    assert "23. Nov.: 3 (Woche läuft noch)" in html  # the partial bar
     for english in ("Key figures", "Response rate", "Average rating by week", "week so far", "16 Nov 2026"):
         assert english not in html
 
@@ -98,7 +98,7 @@ def test_the_charts_follow_the_language_they_are_drawn_in(weeks):
     with translation.override("de"):
         german = str(dashboard.charts["rating"])
     english = str(dashboard.charts["rating"])
-    assert 'aria-label="Durchschnittliche Bewertung pro Woche"' in german and "16. Nov: 4,5<" in german
+    assert 'aria-label="Durchschnittliche Bewertung pro Woche"' in german and "16. Nov.: 4,5<" in german
     assert 'aria-label="Average rating by week"' in english and "16 Nov: 4.5<" in english
 
 

@@ -21,8 +21,9 @@ from feedback.models import FeedbackRequest
 from insights import tasks
 from insights.metrics import complaint_figures, figures
 from insights.models import DigestRun
+from insights.periods import scheduled_week
 from insights.services import digest as digest_service
-from insights.services.digest import digest_send, digest_unsubscribe_url, scheduled_week
+from insights.services.digest import digest_send, digest_unsubscribe_url
 from outbox.models import OutboxEmail
 from outbox.services import outbox_emails_send
 from reviews.services.cases import case_update

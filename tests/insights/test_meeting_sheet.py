@@ -19,12 +19,8 @@ from feedback.models import FeedbackRequest, Idea
 from feedback.services.ideas import idea_state_set
 from insights import tasks
 from insights.meeting_sheet_links import SALT, meeting_sheet_by_token, meeting_sheet_monday_for, meeting_sheet_url
-from insights.services.meeting_sheet import (
-    FigureChange,
-    meeting_sheet_build,
-    meeting_sheet_last_full_week,
-    meeting_sheet_week,
-)
+from insights.periods import meeting_sheet_last_full_week, meeting_sheet_week
+from insights.services.meeting_sheet import FigureChange, meeting_sheet_build
 from outbox.models import OutboxEmail
 from outbox.services import outbox_emails_send
 from reviews.services.cases import case_update

@@ -19,15 +19,11 @@ from django.test import Client
 
 from feedback.models import FeedbackRequest
 from insights import tasks
+from insights.periods import scheduled_week, scorecard_period
 from insights.scorecard_links import scorecard_token, scorecard_url, staff_by_scorecard_token
-from insights.services.digest import digest_send, scheduled_week
-from insights.services.scorecards import (
-    scorecard_kind_words,
-    scorecard_period,
-    scorecards_send,
-    scorecards_send_due,
-    staff_scorecard,
-)
+from insights.selectors import scorecard_kind_words
+from insights.services.digest import digest_send
+from insights.services.scorecards import scorecards_send, scorecards_send_due, staff_scorecard
 from outbox.models import OutboxEmail
 from outbox.services import outbox_emails_send
 from reviews.models import Case

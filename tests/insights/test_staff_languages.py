@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import polib
 import pytest
 from django.core import mail
+from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import translation
@@ -28,9 +29,11 @@ from insights import tasks
 from insights.emails import digest_email, duration, kudos_email, percent, recommend_score, scorecard_email, stars
 from insights.meeting_sheet_links import meeting_sheet_token
 from insights.meeting_sheet_views import WeekForm
+from insights.periods import meeting_sheet_week, scheduled_week
 from insights.scorecard_links import scorecard_token
-from insights.services.digest import digest_build, digest_send, digest_unsubscribe_token, scheduled_week
-from insights.services.meeting_sheet import FigureChange, OpenComplaint, meeting_sheet_build, meeting_sheet_week
+from insights.selectors import OpenComplaint
+from insights.services.digest import digest_build, digest_send, digest_unsubscribe_token
+from insights.services.meeting_sheet import FigureChange, meeting_sheet_build
 from insights.services.scorecards import StaffFigures, scorecards_send, staff_scorecard
 from outbox.models import OutboxEmail
 from outbox.services import outbox_emails_send
@@ -145,6 +148,19 @@ def test_the_figures_are_written_as_each_language_writes_them():
     assert translation.get_language() == "en"
 
 
+def test_german_short_dates_carry_the_abbreviation_dot_and_english_ones_stay_as_they_were():
+    template = Template(
+        '{% load i18n %}{{ day|date:_("j M Y") }} | {{ day|date:_("j M") }} | {{ day|date:_("j M Y, H:i") }} | '
+        '{{ may|date:_("j M Y") }} | {{ september|date:_("j M") }}'
+    )
+    context = Context({"day": datetime(2026, 12, 6, 9, 5), "may": date(2026, 5, 6), "september": date(2026, 9, 30)})
+
+    assert template.render(context) == "6 Dec 2026 | 6 Dec | 6 Dec 2026, 09:05 | 6 May 2026 | 30 Sep"
+    with translation.override("de"):
+        # Cut-off month names take a dot; "Mai" is whole and takes none.
+        assert template.render(context) == "6. Dez. 2026 | 6. Dez. | 6. Dez. 2026, 09:05 | 6. Mai 2026 | 30. Sept."
+
+
 # --- the weekly wins email ------------------------------------------------------------------------------
 
 
@@ -157,7 +173,7 @@ def test_a_german_staff_member_gets_the_weekly_wins_in_german_and_an_english_one
     assert_in_both_parts(
         german,
         "Hallo Lena,",
-        "9. Nov bis 15. Nov: 3 Kundinnen und Kunden haben Ihnen gesagt, wie es war.",
+        "9. Nov. bis 15. Nov.: 3 Kundinnen und Kunden haben Ihnen gesagt, wie es war.",
         "Durchschnittliche Bewertung",
         "4,33 ★",
         "Was Kundinnen und Kunden begeistert hat",
@@ -170,10 +186,14 @@ def test_a_german_staff_member_gets_the_weekly_wins_in_german_and_an_english_one
     assert re.search(r"Antwortquote: 75\s% \(—\)", text)
     assert html_lang(html) == "de"
     assert "Your week" not in text + html and "4.33" not in text + html
+    # Customers' words in German quotation marks.
+    assert_in_both_parts(german, "„Lena hat mir den Tag gerettet.“", "„Schnell und freundlich.“")
+    assert "“Lena" not in text + html and '"Lena' not in text + html
 
     english = messages["tom@harbour.example"]
     assert english.subject == "Your week at Harbour Café: 3 answers"
     assert_in_both_parts(english, "Hi Tom,", "9 Nov to 15 Nov: 3 customers told you how it went.", "4.33 ★")
+    assert_in_both_parts(english, "“Lena hat mir den Tag gerettet.”")
     assert "Response rate: 75% (—)" in english.body
     assert html_lang(parts(english)[1]) == "en"
 
@@ -196,7 +216,7 @@ def test_a_quiet_week_is_german_too(cafe, lena, time_machine):
     assert message.subject == "Eine ruhige Woche bei Harbour Café — auf die nächste!"
     assert_in_both_parts(
         message,
-        "Vom 9. Nov bis 15. Nov ist kein Feedback von Kundinnen und Kunden eingegangen.",
+        "Vom 9. Nov. bis 15. Nov. ist kein Feedback von Kundinnen und Kunden eingegangen.",
         "1 Einladung ist hinausgegangen",
     )
 
@@ -218,11 +238,24 @@ def test_kudos_reach_a_german_staff_member_in_german(cafe, lena, tom, time_machi
         german,
         "Hallo Lena,",
         "2 Kundinnen und Kunden von Harbour Café haben Sie in zufriedenen Antworten genannt.",
-        "Lena war großartig.",
+        "„Lena war großartig.“",
         "hat 4★ gegeben und Sie genannt.",
         "Danke, dass Sie ihnen den Tag verschönert haben.",
     )
     assert messages["tom@harbour.example"].subject == "A customer of Harbour Café named you"
+
+
+def test_words_in_german_quotation_marks_are_still_escaped_in_the_html_part(cafe, lena, time_machine):
+    time_machine.move_to(MONDAY, tick=False)
+    answer(business=cafe, rating=5, comment='<b>Lena</b> & "Tom"\n</blockquote><script>x</script>', staff=lena)
+    assert tasks.send_kudos() == 1
+    text, html = parts(deliver()["lena@harbour.example"])
+
+    assert '„<b>Lena</b> & "Tom"\n</blockquote><script>x</script>“' in text
+    assert (
+        "„&lt;b&gt;Lena&lt;/b&gt; &amp; &quot;Tom&quot;<br>&lt;/blockquote&gt;&lt;script&gt;x&lt;/script&gt;“" in html
+    )
+    assert "<script>" not in html
 
 
 # --- the scorecard ---------------------------------------------------------------------------------------
@@ -250,7 +283,7 @@ def test_the_monthly_scorecard_email_is_in_the_staff_members_language(november, 
         "Durchschnittliche Bewertung",
         "4,5 ★",
         "In den Worten Ihrer Kundinnen und Kunden",
-        "Lena hat alles erklärt.",
+        "„Lena hat alles erklärt.“",
         "Dieser Link gehört Ihnen: Bitte leiten Sie ihn nicht weiter.",
     )
     assert re.search(r"Antworten mit 4–5 Sternen \(CSAT\): 100\s% \(—\)", german.body)
@@ -265,7 +298,8 @@ def test_the_scorecard_page_is_in_the_staff_members_language(november, lena, tom
     assert html_lang(page) == "de"
     for german in ("Lena Weber, Ihre eigenen Zahlen", "Dezember 2026 bis jetzt", "November 2026", "4,5 ★"):
         assert german in page, german
-    assert "1. Nov bis 30. Nov, verglichen mit 1. Okt bis 31. Okt." in page
+    assert "1. Nov. bis 30. Nov., verglichen mit 1. Okt. bis 31. Okt." in page
+    assert "„Lena hat alles erklärt.“" in page
     assert "your own figures" not in page
 
     refused = Client().get(f"/scorecard/{scorecard_token(lena)}/?month=2026-13")
@@ -302,7 +336,7 @@ def test_the_shared_meeting_sheet_is_in_the_business_default_language(week_of_an
     assert response["Content-Language"] == "de"
     assert html_lang(page) == "de"
     for german in (
-        "Harbour Café: die Woche vom 9. Nov bis 15. Nov 2026",
+        "Harbour Café: die Woche vom 9. Nov. bis 15. Nov. 2026",
         "Die Woche in Zahlen",
         "Antwortquote",
         "4,33 ★",

@@ -93,7 +93,7 @@ def html_lang(message) -> str:
 
 def test_a_german_staff_member_is_given_a_complaint_in_german(bakery):
     message = case_staff_owner_email(a_case(bakery, staff_owner=staff(bakery, "de")))
-    assert message.subject == "Corner Bakery: Bitte machen Sie eine Beschwerde wieder gut — bis Di, 8. Dez, 14:30 UTC"
+    assert message.subject == "Corner Bakery: Bitte machen Sie eine Beschwerde wieder gut — bis Di, 8. Dez., 14:30 UTC"
     assert_in_both_parts(
         message,
         "Hallo Lena Weber,",
@@ -162,7 +162,7 @@ def test_the_case_alerts_follow_the_business_default_language(bakery, owner):
     case = a_case(bakery, assignee=owner, overdue_reminded_at=DEADLINE + timedelta(hours=1))
 
     opened = case_opened_email(case, owner)
-    assert opened.subject == "1★ von Anna Schmidt — bitte antworten Sie bis Di, 8. Dez, 14:30 UTC"
+    assert opened.subject == "1★ von Anna Schmidt — bitte antworten Sie bis Di, 8. Dez., 14:30 UTC"
     assert_in_both_parts(opened, "Hallo Olivia,", "Kundin oder Kunde:", "Das ist eine Chance, es wiedergutzumachen.")
     assert "hat ihr Erlebnis mit <strong>1 von 5</strong> bewertet." in parts(opened)[1]
     assert html_lang(opened) == "de"

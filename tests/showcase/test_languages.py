@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.cache import cache
@@ -16,9 +18,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from feedback.models import Feedback
 from reviews.models import Review
 from showcase.cache import forget_local
-from tests.showcase.helpers import rating_only, review
+from tests.showcase.helpers import published_reviews_bulk, rating_only, review
 
 pytestmark = pytest.mark.django_db
 
@@ -144,7 +147,115 @@ def test_the_language_switcher_links_each_language(bakery):
     html = page(bakery, "?lang=de&stars=4").content.decode()
 
     assert '<span aria-current="true" lang="de">Deutsch</span>' in html
-    assert f'<a href="/b/{bakery.slug}/?stars=4" hreflang="en" lang="en">English</a>' in html
+    # The default language named too: a bare link would let the browser's language choose again.
+    assert f'<a href="/b/{bakery.slug}/?stars=4&amp;lang=en" hreflang="en" lang="en">English</a>' in html
+
+
+def showcase_links(html: str, business) -> list[str]:
+    """The addresses of the links a visitor follows to the business's public pages in the same language
+    (not the head's <link>s, nor the language switcher's links to the other languages)."""
+    anchors = re.findall(r"<a [^>]*>", html)
+    hrefs = [unescape(re.search(r'href="([^"]+)"', a).group(1)) for a in anchors if "hreflang=" not in a]
+    return [href for href in hrefs if urlsplit(href).path.startswith(f"/b/{business.slug}/")]
+
+
+def lang_of(href: str) -> list[str]:
+    return parse_qs(urlsplit(href).query).get("lang", [])
+
+
+def test_a_german_browser_can_switch_to_english_and_stay_there(bakery):
+    published_reviews_bulk(bakery, 12)  # two pages of reviews
+    review(bakery, rating=3, comment="Through the QR code.", verified=False)  # so the page offers "verified only"
+    Feedback.objects.filter(review__verified=False).update(verified=False)
+    german = page(bakery, HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9").content.decode()
+    [english_link] = re.findall(r'<a href="([^"]+)" hreflang="en" lang="en">English</a>', german)
+
+    english = Client().get(unescape(english_link), HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9")
+    html = english.content.decode()
+
+    assert english["Content-Language"] == "en"
+    assert "What customers say" in html
+    links = showcase_links(html, bakery)
+    pager = re.search(r'<a href="([^"]+)" rel="next">', html).group(1)
+    verified = re.search(r'<a href="([^"]+)" [^>]*>✓ Verified customers only', html).group(1)
+    four_stars = re.search(r'<a href="([^"]+)" [^>]*aria-label="4 stars"', html).group(1)
+    how = re.search(r'<a href="([^"]+)">How reviews work here', html).group(1)
+    for link in (pager, verified, four_stars, how):
+        assert unescape(link) in links
+    assert len(links) > 10  # chips, sorts, pages, how reviews work
+    assert all(lang_of(link) == ["en"] for link in links), links
+    # And each of them, followed by the German browser, is English again.
+    for link in (pager, verified, four_stars, how):
+        followed = Client().get(unescape(link).split("#")[0], HTTP_ACCEPT_LANGUAGE="de")
+        assert followed["Content-Language"] == "en"
+        assert all(lang_of(href) == ["en"] for href in showcase_links(followed.content.decode(), bakery))
+
+
+def test_how_reviews_work_and_the_embed_keep_the_default_language_in_their_links(bakery):
+    how = get(f"/b/{bakery.slug}/how-reviews-work/?lang=en", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    embed = get(f"/b/{bakery.slug}/embed/?lang=en", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+    assert f'href="/b/{bakery.slug}/?lang=en">Back to Corner Bakery' in how
+    assert f'<a href="/b/{bakery.slug}/how-reviews-work/?lang=en" hreflang="en" lang="en">English</a>' not in how
+    assert f'<a href="/b/{bakery.slug}/how-reviews-work/?lang=de" hreflang="de" lang="de">Deutsch</a>' in how
+    assert f'href="https://raves.test/b/{bakery.slug}/?lang=en"' in embed
+    # The canonical address of the default language stays bare.
+    assert f'<link rel="canonical" href="https://raves.test/b/{bakery.slug}/how-reviews-work/">' in how
+
+
+def test_the_canonical_and_head_links_of_the_default_language_stay_bare(bakery):
+    published_reviews_bulk(bakery, 12)
+    base = f"https://raves.test/b/{bakery.slug}/"
+
+    html = page(bakery, "?lang=en&page=2").content.decode()
+
+    assert f'<link rel="canonical" href="{base}?page=2">' in html
+    assert f'<link rel="prev" href="{base}">' in html
+    assert f'<link rel="alternate" hreflang="en" href="{base}?page=2">' in html
+    assert f'<link rel="alternate" hreflang="x-default" href="{base}?page=2">' in html
+    assert f'<link rel="alternate" hreflang="de" href="{base}?page=2&amp;lang=de">' in html
+    assert f'<p class="print-only">{base}</p>' in html
+    assert f'href="/b/{bakery.slug}/?lang=en#reviews" rel="prev"' in html
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_a_business_with_one_language_keeps_its_links_bare(bakery, language):
+    bakery.languages = [language]
+    bakery.default_language = language
+    bakery.save()
+    published_reviews_bulk(bakery, 12)
+
+    html = page(bakery, HTTP_ACCEPT_LANGUAGE="de,en").content.decode()
+    how = get(f"/b/{bakery.slug}/how-reviews-work/").content.decode()
+    embed = get(f"/b/{bakery.slug}/embed/").content.decode()
+    widget = json.loads(PAYLOAD.search(get(f"/b/{bakery.slug}/widget.js").content.decode()).group(1))
+
+    links = showcase_links(html, bakery) + showcase_links(how, bakery)
+    assert len(links) > 10
+    assert "lang=" not in " ".join(links)
+    assert f'href="https://raves.test/b/{bakery.slug}/"' in embed
+    assert widget["url"] == f"https://raves.test/b/{bakery.slug}/"
+
+
+@pytest.mark.parametrize("path", ["/b/{slug}/", "/b/{slug}/how-reviews-work/", "/b/{slug}/embed/"])
+def test_a_cached_page_links_in_its_own_language_however_the_language_was_chosen(bakery, path):
+    url = path.format(slug=bakery.slug)
+    visits = [
+        ("", {"HTTP_ACCEPT_LANGUAGE": "de"}, "de"),
+        ("?lang=en", {"HTTP_ACCEPT_LANGUAGE": "de"}, "en"),
+        ("", {"HTTP_ACCEPT_LANGUAGE": "en"}, "en"),
+        ("?lang=de", {}, "de"),
+        ("", {}, "en"),
+    ]
+    for round_ in range(2):  # computed, then from the cache (this process's, then Redis)
+        for query, headers, language in visits:
+            response = get(url + query, **headers)
+            links = showcase_links(response.content.decode(), bakery)
+
+            assert response["Content-Language"] == language
+            assert links
+            assert all(lang_of(link) == [language] for link in links), (round_, query, links)
+        forget_local()
 
 
 def test_a_business_with_one_language_has_no_switcher_no_alternates_and_no_vary(bakery):

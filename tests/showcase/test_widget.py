@@ -38,7 +38,7 @@ def test_the_widget_script_carries_the_summary_and_the_three_latest_reviews(busi
     data = widget_data(business)
 
     assert data["name"] == business.name
-    assert data["url"] == f"https://raves.test/b/{business.slug}/"
+    assert data["url"] == f"https://raves.test/b/{business.slug}/?lang=en"  # the language the widget speaks
     assert (data["average"], data["count"]) == (3.43, 7)  # (5 + 4×4 + 2 + 1) / 7, every rating counted
     assert data["reviews"] == [
         {"rating": 4, "text": "Review 3", "name": "Name 3"},

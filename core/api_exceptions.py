@@ -12,7 +12,6 @@ from rest_framework import exceptions
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from businesses.api.permissions import HasBusinessAPIKey
 from core.parsers import RequestTooLarge
 
 
@@ -27,9 +26,12 @@ def exception_handler(error: Exception, context: dict):
     elif isinstance(error, RequestDataTooBig):
         error = RequestTooLarge()
     elif isinstance(error, exceptions.NotAuthenticated):
-        # DRF drops the permission's message when no key was sent; tell the caller how to send one.
-        # Changed in place: DRF has set the WWW-Authenticate header on this very exception.
-        error.detail = exceptions.ErrorDetail(HasBusinessAPIKey.message, code=error.default_code)
+        # DRF drops the permission's message when no key was sent; tell the caller how to send one, in
+        # the permission's own words. Changed in place: DRF has set the WWW-Authenticate header on it.
+        view = context.get("view")
+        told = [getattr(permission, "message", None) for permission in view.get_permissions()] if view else []
+        if any(told):
+            error.detail = exceptions.ErrorDetail(next(filter(None, told)), code=error.default_code)
     return drf_exception_handler(error, context)
 
 

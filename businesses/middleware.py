@@ -1,4 +1,4 @@
-"""Middleware of our own."""
+"""The health check, answered before anything else looks at the request."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ Their language is the one they chose with the switch in the admin's header (Djan
 cookie, set by `language_switch`), else their browser's (Accept-Language), among
 settings.LANGUAGES; English otherwise. It applies under /admin/ only: customer and visitor pages
 choose their own language (the request's, the business's, ?lang=), and the API keeps its English
-with errors in the caller's language (config/api_exceptions.py). Django's LocaleMiddleware would
+with errors in the caller's language (core/api_exceptions.py). Django's LocaleMiddleware would
 apply one rule to every page, so it is not used.
 """
 
