@@ -29,6 +29,17 @@
       }
       return node;
     };
+    /* The average in half stars, the filled ones laid over the empty ones (4.6: four and a half). */
+    var meter = function (value) {
+      var halves = Math.max(0, Math.min(10, Math.round((Number(value) || 0) * 2)));
+      var node = el("span", undefined, "meter");
+      node.setAttribute("aria-hidden", "true");
+      node.appendChild(el("span", "\u2606\u2606\u2606\u2606\u2606"));
+      var on = el("span", "\u2605\u2605\u2605\u2605\u2605", "on");
+      on.style.width = halves * 10 + "%";
+      node.appendChild(on);
+      return node;
+    };
     /* The business's colour for links, checked again here: only #rrggbb may reach the style sheet. */
     var accent = /^#[0-9a-f]{6}$/.test(data.accent) ? data.accent : "#1d4ed8";
     var style = el("style",
@@ -37,6 +48,8 @@
       "border:1px solid #cbd5e1;border-radius:10px;padding:12px 14px;max-width:420px;text-align:left}" +
       ".badge{display:flex;align-items:baseline;gap:8px;flex-wrap:wrap}" +
       ".avg{font-size:22px;font-weight:700}.stars{color:#b45309;letter-spacing:1px}" +
+      ".meter{position:relative;display:inline-block;color:#b45309;white-space:nowrap;line-height:1}" +
+      ".meter .on{position:absolute;top:0;bottom:0;left:0;overflow:hidden}" +
       ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}" +
       "ul{list-style:none;margin:10px 0 0;padding:0}li{border-top:1px solid #e2e8f0;padding:8px 0;overflow-wrap:anywhere}" +
       ".who{color:#475569;font-size:13px}a{color:" + accent + ";font-weight:600}" +
@@ -52,7 +65,7 @@
       var avg = el("span", average, "avg");
       avg.appendChild(el("span", t.outOf || " out of 5", "sr"));
       badge.appendChild(avg);
-      badge.appendChild(stars(data.average));
+      badge.appendChild(meter(data.average));
       badge.appendChild(el("span", t.count || "from " + data.count + (data.count === 1 ? " rating" : " ratings")));
     } else {
       badge.appendChild(el("span", t.none || "No ratings yet"));

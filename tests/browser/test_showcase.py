@@ -154,7 +154,8 @@ def test_filters_and_paging_work_with_the_keyboard_alone(business, desktop_page,
 
     tab_to(page, "4 stars")
     page.keyboard.press("Enter")
-    page.wait_for_url(lambda url: url.endswith("/?stars=4#reviews"))
+    # The business offers both languages, so its links keep the page's (a German browser can stay in English).
+    page.wait_for_url(lambda url: url.endswith("/?stars=4&lang=en#reviews"))
 
     expect(page.get_by_role("heading", name="Reviews with 4 stars", exact=False)).to_be_visible()
     stars = page.locator("article.review .stars").evaluate_all("(nodes) => nodes.map((n) => n.ariaLabel)")
@@ -169,7 +170,7 @@ def test_filters_and_paging_work_with_the_keyboard_alone(business, desktop_page,
     page.keyboard.press("Enter")
     page.wait_for_url(lambda url: url.endswith("#reviews") and "page=2" in url)
     query = parse_qs(urlsplit(page.url).query)
-    assert query == {"stars": ["4"], "page": ["2"]}
+    assert query == {"stars": ["4"], "page": ["2"], "lang": ["en"]}
     expect(page.locator("article.review")).to_have_count(2)  # 12 four-star reviews, 10 a page
     expect(page.locator('a[aria-label="Page 2"]')).to_have_attribute("aria-current", "page")
     screenshot(page, "showcase-keyboard-page-2-desktop")
@@ -253,8 +254,10 @@ def test_the_widget_renders_on_another_site_without_running_hostile_text_or_touc
         expect(items.first).to_contain_text(HOSTILE_NAME)
         assert widget.locator("img, script").count() == 0
         expect(widget.get_by_role("link", name="Read all reviews of Corner Bakery")).to_have_attribute(
-            "href", f"https://raves.test/b/{business.slug}/"
+            "href", f"https://raves.test/b/{business.slug}/?lang=en"
         )
+        # The average's stars are filled to the nearest half (3.0 here: three of five).
+        assert widget.locator(".meter .on").evaluate("(node) => node.style.width") == "60%"
 
         frame = page.frame_locator("iframe[title='Customer reviews']")
         expect(frame.locator(".avg")).to_contain_text("3.0")

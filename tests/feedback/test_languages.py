@@ -7,6 +7,9 @@ follows `?lang=` then the browser among the business's languages.
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -34,6 +37,7 @@ from reviews.emails import case_acknowledgement_email, case_follow_up_email, cas
 from reviews.models import Case, CaseMessage
 from tests.businesses.factories import StaffMemberFactory, UserFactory
 from tests.businesses.test_business_limits import change_url, logged_in, post_change
+from tests.conftest import require_service
 from tests.feedback.factories import FeedbackFactory, FeedbackRequestFactory, feedback_token, unsubscribe_token
 
 pytestmark = pytest.mark.django_db
@@ -400,6 +404,36 @@ def test_the_catalogue_has_no_fuzzy_or_empty_translation():
             assert set(re.findall(r"%\(\w+\)[sd]|\{\w+\}", msgstr)) == set(
                 re.findall(r"%\(\w+\)[sd]|\{\w+\}", entry.msgid)
             ), entry.msgid
+
+
+MAKEMESSAGES = ["makemessages", "-l", "de", "--add-location", "file", "-i", "tests", "-i", "benchmarks"]
+MAKEMESSAGES += ["-i", "static", "-i", ".venv", "--settings=config.settings.test"]
+NOT_SOURCE = shutil.ignore_patterns(
+    ".venv",
+    ".git",
+    "test-artifacts",
+    "var",
+    "staticfiles",
+    "__pycache__",
+    ".hypothesis",
+    ".import_linter_cache",
+    "*.mo",
+)
+
+
+def test_makemessages_finds_every_string_translated_and_nothing_left_over(tmp_path):
+    """The committed catalogue is the one `makemessages` makes from today's code: no string a
+    reader meets is missing from it, none is fuzzy or empty, and none is left from removed code."""
+    require_service(bool(shutil.which("xgettext") and shutil.which("msgmerge")), "GNU gettext (xgettext, msgmerge)")
+    source = tmp_path / "raves"
+    shutil.copytree(settings.BASE_DIR, source, ignore=NOT_SOURCE)
+    subprocess.run([sys.executable, "manage.py", *MAKEMESSAGES], cwd=source, check=True, capture_output=True)
+
+    catalogue = polib.pofile(str(source / "locale" / "de" / "LC_MESSAGES" / "django.po"))
+    assert [entry.msgid for entry in catalogue.fuzzy_entries()] == []
+    assert [entry.msgid for entry in catalogue.untranslated_entries()] == []
+    assert [entry.msgid for entry in catalogue if entry.obsolete] == []
+    assert {entry.msgid for entry in catalogue} == {entry.msgid for entry in polib.pofile(str(CATALOGUE))}
 
 
 # --- the business's languages ------------------------------------------------------------------------

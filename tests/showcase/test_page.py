@@ -63,6 +63,20 @@ def test_the_average_counts_every_rating_received_published_or_not_but_not_inter
     assert shown_comments(html) == ["Published five"]
 
 
+@pytest.mark.parametrize(("ratings", "average", "halves"), [([5, 5, 4, 4, 5], "4.6", 9), ([5, 4, 4, 4, 4], "4.2", 8)])
+def test_the_stars_beside_the_average_are_filled_to_the_nearest_half_not_rounded_up(business, ratings, average, halves):
+    """4.6 is drawn as four and a half stars, not five; the page, the iframe and its print agree."""
+    for rating in ratings:
+        rating_only(business, rating=rating)
+
+    html = get_page(business)
+    embed = Client().get(f"/b/{business.slug}/embed/").content.decode()
+
+    assert f'<span class="average-number">{average}</span>' in html
+    for page in (html, embed):
+        assert f'<span class="stars-meter halves-{halves}" aria-hidden="true">' in page
+
+
 def test_a_business_without_ratings_says_so_and_has_no_aggregate_in_its_markup(business):
     html = get_page(business)
 
