@@ -10,7 +10,6 @@ apply one rule to every page, so it is not used.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
@@ -19,10 +18,9 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext
 from django.views.i18n import set_language
-from rest_framework.throttling import SimpleRateThrottle
 
 from core.client_address import client_address
-from core.redis_rest import fail_open
+from core.throttles import over_limit
 
 # A person switches a few times; a script posting in a loop is told to wait.
 LANGUAGE_SWITCH_RATE = "30/min"
@@ -48,30 +46,16 @@ class OwnerLanguageMiddleware:
         return response
 
 
-class LanguageSwitchRateThrottle(SimpleRateThrottle):
-    """Switches per client address; a cache outage lets the switch through (it costs nothing)."""
-
-    scope = "language_switch"
-
-    def get_rate(self) -> str:
-        return LANGUAGE_SWITCH_RATE
-
-    def get_cache_key(self, request: HttpRequest, view: object) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": client_address(request) or "unknown"}
-
-    def allows(self, request: HttpRequest) -> bool:
-        allowed = fail_open(lambda: self.allow_request(request, None), what="Language switch limit")
-        return True if allowed is None else allowed
-
-
 def language_switch(request: HttpRequest) -> HttpResponse:
     """Django's set_language (a POST of `language` and `next`: the cookie, then back to the page),
     with a limit per address."""
-    throttle = LanguageSwitchRateThrottle()
-    if request.method == "POST" and not throttle.allows(request):
-        with translation.override(translation.get_language_from_request(request)):
-            message = gettext("Too many language changes from your network. Wait a minute, then try again.")
-        response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
-        response["Retry-After"] = str(math.ceil(throttle.wait() or 60))
-        return response
+    if request.method == "POST":
+        address = client_address(request) or "unknown"
+        wait = over_limit(f"language-switch:{address}", LANGUAGE_SWITCH_RATE, what="Language switch limit")
+        if wait is not None:
+            with translation.override(translation.get_language_from_request(request)):
+                message = gettext("Too many language changes from your network. Wait a minute, then try again.")
+            response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
+            response["Retry-After"] = str(wait)
+            return response
     return set_language(request)

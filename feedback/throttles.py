@@ -13,16 +13,12 @@ protection; the limit only saves effort.
 
 from __future__ import annotations
 
-import time
-
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from core.client_address import client_address
-from core.env import parse_rate
-from core.redis_rest import fail_open
+from core.throttles import over_limit
 from feedback.tokens import hash_token
 
 
@@ -55,15 +51,4 @@ def open_link_wait(request: HttpRequest, link) -> int | None:
 
 def _over_limit(counter: str, rate: str) -> int | None:
     """Seconds until the counter's window ends when this hit is over the rate, else None."""
-    limit, window = parse_rate(rate)
-    now = int(time.time())
-    key = f"token-limit:{counter}:{now // window}"
-    hits = fail_open(lambda: _count(key, window), what="Link limit")
-    if hits is None or hits <= limit:
-        return None
-    return window - now % window
-
-
-def _count(key: str, window: int) -> int:
-    cache.add(key, 0, timeout=window)
-    return cache.incr(key)
+    return over_limit(f"token-limit:{counter}", rate, what="Link limit")

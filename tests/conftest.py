@@ -13,6 +13,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from core.redis_rest import redis_rest_end
+from core.throttles import forget_local_counts
 from outbox.enqueue import broker_rest_reset
 from tests.businesses.factories import BusinessFactory, MembershipFactory, UserFactory, api_key_for
 
@@ -40,9 +41,11 @@ def _broker_trusted_again():
 def _empty_cache():
     """Each test starts with an empty cache (ids are reused between tests on SQLite)."""
     cache.clear()
+    forget_local_counts()
     redis_rest_end()  # a test that stopped the cache must not switch limits off for the next one
     yield
     cache.clear()
+    forget_local_counts()
 
 
 @pytest.fixture(autouse=True)

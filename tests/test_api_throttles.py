@@ -10,6 +10,7 @@ import pytest
 from django.test import override_settings
 from rest_framework.test import APIClient
 
+from core import throttles
 from tests.businesses.factories import api_key_for
 from tests.showcase.helpers import review
 from tests.test_settings import PRODUCTION, assert_refused, start_django
@@ -91,3 +92,57 @@ def test_a_malformed_rate_stops_start_up_naming_the_variable(name, value):
 def test_a_rate_in_words_starts():
     result = start_django(**PRODUCTION, API_THROTTLE_RATE="50/second", TOKEN_LINK_LIMIT="10/hour")
     assert result.returncode == 0, result.stderr
+
+
+# --- counting: batches far from the limit, every hit near it, nothing once over --------------------
+
+
+@pytest.fixture
+def cache_calls(monkeypatch) -> list[int]:
+    """The hits each trip to the cache carried."""
+    calls: list[int] = []
+    count = throttles._count
+
+    def counting(key: str, window: int, hits: int) -> int:
+        calls.append(hits)
+        return count(key, window, hits)
+
+    monkeypatch.setattr(throttles, "_count", counting)
+    return calls
+
+
+def test_far_from_its_limit_a_process_asks_the_cache_once_a_window_then_once_a_batch(cache_calls):
+    answers = [throttles.over_limit("public_api:203.0.113.10", "600/min", what="Test") for _ in range(37)]
+
+    assert answers == [None] * 37
+    # The window's first hit at once (a cache that is down is found by the cheapest use), then every 12.
+    assert cache_calls == [1, 12, 12, 12]
+
+
+def test_near_its_limit_every_hit_is_counted_and_the_first_one_over_is_refused(cache_calls):
+    answers = [throttles.over_limit("public_api:203.0.113.10", "100/min", what="Test") for _ in range(101)]
+
+    assert answers[:100] == [None] * 100
+    assert 0 < answers[100] <= 60
+    assert sum(cache_calls) == 101 and cache_calls[-2:] == [1, 1]  # batches of 2, single hits at the end
+
+
+def test_once_a_window_is_over_the_process_refuses_it_without_asking_the_cache(cache_calls):
+    for _ in range(4):
+        throttles.over_limit("public_api:203.0.113.10", "3/min", what="Test")
+    asked = len(cache_calls)
+
+    assert all(throttles.over_limit("public_api:203.0.113.10", "3/min", what="Test") for _ in range(50))
+    assert len(cache_calls) == asked
+    # Another address has its own window.
+    assert throttles.over_limit("public_api:198.51.100.7", "3/min", what="Test") is None
+
+
+def test_hits_from_several_processes_add_up_in_the_cache(cache_calls):
+    """Two processes (their local counts forgotten in between) share the one counter in the cache."""
+    for _ in range(3):
+        assert throttles.over_limit("api_key:7", "5/min", what="Test") is None
+    throttles.forget_local_counts()  # as if the next hits reached another web process
+    answers = [throttles.over_limit("api_key:7", "5/min", what="Test") for _ in range(3)]
+
+    assert answers[:2] == [None, None] and answers[2] is not None

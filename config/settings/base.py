@@ -140,6 +140,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     {
         "socket_timeout": REDIS_TIMEOUT,
         "socket_connect_timeout": REDIS_TIMEOUT,
+        # A publish connects once: kombu would otherwise go on trying a refused connection for the
+        # whole connection time-out, and a web request would wait 2 s on a Redis that is down
+        # (outbox/enqueue.py). The worker's own reconnecting has its own settings and is unchanged.
+        "max_retries": 0,
         # Longer than any task runs; unacknowledged messages come back after it (at least once).
         "visibility_timeout": 3600,
         # A worker serving several queues takes from the first non-empty one in the order given
