@@ -49,7 +49,7 @@ from reviews.models import Case, CaseMessage, Congratulation, Review
 from reviews.services.cases import case_update
 from tests.businesses.factories import BusinessFactory, MembershipFactory, StaffMemberFactory, UserFactory
 from tests.feedback.factories import FeedbackRequestFactory
-from tests.feedback.test_languages import CATALOGUE, english_fragments
+from tests.feedback.test_languages import CATALOGUE, english_left, german_not_rendered, outside_the_admin
 from tests.reviews.factories import CaseFactory, ReviewFactory, answer
 
 pytestmark = pytest.mark.django_db
@@ -554,16 +554,7 @@ def test_german_staff_and_owners_meet_no_english_sentence_from_the_catalogue(
     owner = MembershipFactory(business=cafe, user=UserFactory(first_name="Olivia", last_name="Hart")).user
     rendered = "\n".join(german_staff_renderings(cafe, lena, owner, time_machine))
     catalogue = polib.pofile(str(CATALOGUE))
-    outside_the_admin = [
-        entry for entry in catalogue if any(not path.startswith("templates/admin/") for path, _ in entry.occurrences)
-    ]
-    left = [
-        fragment
-        for entry in outside_the_admin
-        for msgid in filter(None, (entry.msgid, entry.msgid_plural))
-        for fragment in english_fragments(msgid)
-        if fragment in rendered
-    ]
+    left = english_left(rendered, outside_the_admin(catalogue))
     assert left == []
     # Every sentence written for staff and owners was rendered above, in German.
     ours = [
@@ -573,14 +564,5 @@ def test_german_staff_and_owners_meet_no_english_sentence_from_the_catalogue(
         and any(path.startswith(STAFF_AND_OWNER_FILES) for path, _ in entry.occurrences)
     ]
     assert len(ours) > 150
-    not_rendered = [
-        entry.msgid
-        for entry in ours
-        if (german := [fragment for msgstr in translations(entry) for fragment in english_fragments(msgstr)])
-        and not any(fragment in rendered for fragment in german)
-    ]
+    not_rendered = german_not_rendered(rendered, ours)
     assert not_rendered == []
-
-
-def translations(entry) -> list[str]:
-    return list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]

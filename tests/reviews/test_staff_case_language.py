@@ -26,7 +26,7 @@ from reviews.services.staff_cases import case_staff_owner_set
 from reviews.staff_links import staff_case_token
 from tests.businesses.factories import MembershipFactory, StaffMemberFactory, UserFactory
 from tests.feedback.factories import FeedbackRequestFactory
-from tests.feedback.test_languages import CATALOGUE, english_fragments
+from tests.feedback.test_languages import CATALOGUE, english_left, german_not_rendered, outside_the_admin
 
 pytestmark = pytest.mark.django_db
 # Date formats, and the customer's own answer form (on their conversation page, not this one).
@@ -261,16 +261,7 @@ def german_case_pages(bakery, lena) -> list[str]:
 def test_a_german_staff_member_meets_no_english_sentence_from_the_catalogue(bakery, lena):
     rendered = "\n".join(german_case_pages(bakery, lena))
     catalogue = polib.pofile(str(CATALOGUE))
-    outside_the_admin = [
-        entry for entry in catalogue if any(not path.startswith("templates/admin/") for path, _ in entry.occurrences)
-    ]
-    left = [
-        fragment
-        for entry in outside_the_admin
-        for msgid in filter(None, (entry.msgid, entry.msgid_plural))
-        for fragment in english_fragments(msgid)
-        if fragment in rendered
-    ]
+    left = english_left(rendered, outside_the_admin(catalogue))
     assert left == []
     # Every sentence of the page was rendered above, in German.
     ours = [
@@ -280,11 +271,7 @@ def test_a_german_staff_member_meets_no_english_sentence_from_the_catalogue(bake
         and any(path.startswith(("templates/reviews/staff_case", "reviews/forms.py")) for path, _ in entry.occurrences)
     ]
     assert len(ours) > 25
-    not_rendered = [
-        entry.msgid
-        for entry in ours
-        if (german := english_fragments(entry.msgstr)) and not any(fragment in rendered for fragment in german)
-    ]
+    not_rendered = german_not_rendered(rendered, ours)
     assert not_rendered == []
 
 
