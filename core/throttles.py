@@ -47,6 +47,7 @@ class _Window:
 
 _windows: dict[str, _Window] = {}
 _windows_lock = threading.Lock()
+_next_sweep = 0.0  # ended windows are forgotten at most once a second, not on every new counter
 
 
 def over_limit(counter: str, rate: str, *, what: str) -> int | None:
@@ -89,11 +90,17 @@ def over_limit(counter: str, rate: str, *, what: str) -> int | None:
 
 def forget_local_counts() -> None:
     """Forget this process's unsent hits and refusals (tests start afresh with an empty cache)."""
+    global _next_sweep
     with _windows_lock:
         _windows.clear()
+        _next_sweep = 0.0
 
 
 def _forget_ended(now: float) -> None:
+    global _next_sweep
+    if now < _next_sweep:
+        return
+    _next_sweep = now + 1
     for key in [key for key, state in _windows.items() if state.ends_at <= now]:
         del _windows[key]
 

@@ -5,6 +5,7 @@ calls through (logged), never answers 500."""
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 from django.test import override_settings
@@ -146,3 +147,15 @@ def test_hits_from_several_processes_add_up_in_the_cache(cache_calls):
     answers = [throttles.over_limit("api_key:7", "5/min", what="Test") for _ in range(3)]
 
     assert answers[:2] == [None, None] and answers[2] is not None
+
+
+def test_a_process_forgets_the_windows_that_ended(time_machine):
+    time_machine.move_to("2026-12-06 10:00:00+00:00", tick=False)
+    for address in ("203.0.113.10", "203.0.113.11"):
+        throttles.over_limit(f"public_api:{address}", "600/min", what="Test")
+    assert len(throttles._windows) == 2
+
+    time_machine.move_to("2026-12-06 10:01:05+00:00", tick=False)
+    throttles.over_limit("public_api:203.0.113.12", "600/min", what="Test")
+
+    assert list(throttles._windows) == [f"limit:public_api:203.0.113.12:{int(time.time()) // 60}"]
