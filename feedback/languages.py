@@ -7,6 +7,8 @@ those the business offers. `?lang=de` chooses another one the business offers, o
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation.trans_real import parse_accept_lang_header
@@ -50,13 +52,18 @@ def open_page_language(request: HttpRequest, business: Business) -> str:
 def language_links(request: HttpRequest, business: Business, current: str) -> list[dict[str, object]]:
     """One plain link per language the business offers (none when it offers one), keeping the rest of
     the query (the star clicked in the email)."""
-    offered = business.offered_languages()
+
+    def url(code: str) -> str:
+        query = request.GET.copy()
+        query["lang"] = code
+        return f"?{query.urlencode()}"
+
+    return language_choices(business.offered_languages(), current, url)
+
+
+def language_choices(offered: list[str], current: str, url: Callable[[str], str]) -> list[dict[str, object]]:
+    """One link per language in `offered`, made by `url(code)` (none when there is only one)."""
     if len(offered) < 2:
         return []
     names = dict(settings.LANGUAGES)
-    links = []
-    for code in offered:
-        query = request.GET.copy()
-        query["lang"] = code
-        links.append({"code": code, "name": names[code], "url": f"?{query.urlencode()}", "current": code == current})
-    return links
+    return [{"code": code, "name": names[code], "url": url(code), "current": code == current} for code in offered]

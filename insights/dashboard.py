@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
-from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext, npgettext, pgettext
 
@@ -14,7 +12,8 @@ from businesses.models import Business
 from feedback.models import FeedbackRequest
 from insights import metrics
 from insights.charts import Point, bar_chart, line_chart
-from insights.emails import change_label
+from insights.emails import as_percent, change_label
+from insights.periods import local_today
 from outbox.models import OutboxEmail, WebhookDelivery
 from reviews.models import Case
 
@@ -124,12 +123,6 @@ class Dashboard:
         return [{**row, "trend": change_label(row["change"])} for row in self.causes]
 
 
-def as_percent(number: str) -> str:
-    """A number of percent, already written out ("73.5", "73,5"), with the sign where the reader's
-    language puts it: "73.5%", "73,5 %" (the same words as the emails' percentages)."""
-    return gettext("%(percent)s%%") % {"percent": number}
-
-
 def duration_label(minutes: float) -> str:
     """'45 min', '1 h 52 min', '3 d 4 h': precise enough to act on, short enough for a card.
 
@@ -182,11 +175,11 @@ def dashboard_for(*, business: Business, since: date, until: date) -> Dashboard:
         staff=metrics.staff_table(business=business, start=start, end=end),
         weeks=metrics.weekly_series(business=business, weeks=WEEKS, until=until),
         failed_deliveries=failed_deliveries(business=business),
-        today=timezone.localdate(timezone=ZoneInfo(business.timezone)),
+        today=local_today(business),
     )
 
 
 def default_period(business: Business) -> tuple[date, date]:
     """The last 30 days, today included, in the business's own time zone."""
-    today = timezone.localdate(timezone=ZoneInfo(business.timezone))
+    today = local_today(business)
     return today - timedelta(days=29), today

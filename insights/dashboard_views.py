@@ -30,10 +30,21 @@ def validate_period_day(day: date) -> None:
         )
 
 
-class PeriodForm(forms.Form):
+class BusinessChoiceForm(forms.Form):
+    """One of the user's businesses, chosen in a select shown only when they run several."""
+
     business = forms.ModelChoiceField(
         label=_("Business"), queryset=Business.objects.none(), required=False, empty_label=None
     )
+
+    def __init__(self, *args, businesses, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["business"].queryset = businesses
+        if businesses.count() < 2:
+            self.fields["business"].widget = forms.HiddenInput()
+
+
+class PeriodForm(BusinessChoiceForm):
     # A date input takes ISO dates only, whatever the language's own date format.
     # No longest period: an owner may ask for all time, and every figure is one query whatever its length.
     since = forms.DateField(
@@ -48,12 +59,6 @@ class PeriodForm(forms.Form):
         validators=[validate_period_day],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-
-    def __init__(self, *args, businesses, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["business"].queryset = businesses
-        if businesses.count() < 2:
-            self.fields["business"].widget = forms.HiddenInput()
 
     def clean(self) -> dict:
         data = super().clean()

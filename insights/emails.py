@@ -182,10 +182,14 @@ def first_name(name: str) -> str:
 
 
 def percent(fraction: float | None) -> str:
-    if fraction is None:
-        return NO_FIGURE
+    return NO_FIGURE if fraction is None else as_percent(number_format(round(fraction * 100)))
+
+
+def as_percent(number: str) -> str:
+    """A number of percent, already written out ("73.5", "73,5"), with the sign where the reader's
+    language puts it: "73.5%", "73,5 %" (the emails' and the dashboard's charts' percentages)."""
     # Translators: a percentage, e.g. "73%". Write the sign as your language does ("73 %").
-    return gettext("%(percent)s%%") % {"percent": number_format(round(fraction * 100))}
+    return gettext("%(percent)s%%") % {"percent": number}
 
 
 def stars(average: float | None) -> str:

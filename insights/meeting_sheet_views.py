@@ -18,16 +18,16 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from businesses.models import Business
 from feedback.throttles import token_limit_response
-from insights.dashboard_views import validate_period_day
+from insights.dashboard_views import BusinessChoiceForm, validate_period_day
 from insights.meeting_sheet_links import meeting_sheet_by_token
 from insights.periods import meeting_sheet_last_full_week, meeting_sheet_week
 from insights.services.meeting_sheet import meeting_sheet_build
+from insights.views import private_page
 
 BAD_WEEK = _("Give the week as a date, YYYY-MM-DD (any day of the week you want, e.g. 2026-11-16).")
 
 
-class WeekForm(forms.Form):
-    business = forms.ModelChoiceField(queryset=Business.objects.none(), required=False, empty_label=None)
+class WeekForm(BusinessChoiceForm):
     week = forms.DateField(
         required=False,
         validators=[validate_period_day],
@@ -35,12 +35,6 @@ class WeekForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Any day of the week: the sheet covers its Monday to Sunday."),
     )
-
-    def __init__(self, *args, businesses, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["business"].queryset = businesses
-        if businesses.count() < 2:
-            self.fields["business"].widget = forms.HiddenInput()
 
 
 @staff_member_required
@@ -56,7 +50,7 @@ def meeting_sheet(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data if form.is_bound else {}
     business = data.get("business") or businesses.first()
     if business is None:
-        raise Http404("You do not run a business here yet.")
+        raise Http404(gettext("You do not run a business here yet."))
     title = gettext("Meeting sheet — %(business)s") % {"business": business.name}
     context = {**admin.site.each_context(request), "title": title, "form": form}
     if not valid:
@@ -76,6 +70,7 @@ def meeting_sheet(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@private_page
 @require_http_methods(["GET", "HEAD"])
 def shared_meeting_sheet(request: HttpRequest, token: str) -> HttpResponse:
     """The sheet behind the weekly email's link: read-only, for staff without a login, in the
@@ -94,6 +89,4 @@ def shared_meeting_sheet(request: HttpRequest, token: str) -> HttpResponse:
     with translation.override(business.default_language):
         response = render(request, "insights/meeting_sheet_shared.html", {"business": business, "sheet": sheet})
     response["Content-Language"] = business.default_language
-    response["Referrer-Policy"] = "no-referrer"  # the URL holds the token
-    response["X-Robots-Tag"] = "noindex, nofollow"
     return response

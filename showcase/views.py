@@ -17,7 +17,6 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from csp.decorators import csp_replace
-from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -34,7 +33,7 @@ from django.views.decorators.http import etag, require_safe
 
 from businesses.models import Business
 from core.links import absolute_url, showcase_url
-from feedback.languages import browser_language, chosen_language
+from feedback.languages import browser_language, chosen_language, language_choices
 from showcase.cache import cached, public_business
 from showcase.jsonld import business_jsonld
 from showcase.look import accent_color, palette, stylesheet
@@ -203,7 +202,7 @@ def _render_page(business: Business, query: PageQuery) -> str:
         "how_url": _with_lang(
             reverse("showcase:how-reviews-work", kwargs={"slug": business.slug}), _link_param(current, offered)
         ),
-        "language_links": _language_links(
+        "language_links": language_choices(
             offered, current, lambda code: query.url(base, lang=_link_param(code, offered))
         ),
         "alternates": _alternates(
@@ -223,14 +222,6 @@ def _param(code: str, default: str) -> str:
 def _link_param(code: str, offered: list[str]) -> str:
     """The value of ?lang in a link to `code`'s version: always, when the business offers more than one language."""
     return code if len(offered) > 1 else ""
-
-
-def _language_links(offered: list[str], current: str, url: Callable[[str], str]) -> list[dict[str, object]]:
-    """One plain link per language the business offers (none when it offers one)."""
-    if len(offered) < 2:
-        return []
-    names = dict(settings.LANGUAGES)
-    return [{"code": code, "name": names[code], "url": url(code), "current": code == current} for code in offered]
 
 
 def _alternates(offered: list[str], default: str, url: Callable[[str], str]) -> list[tuple[str, str]]:
@@ -289,7 +280,7 @@ def _render_how_reviews_work(business: Business) -> str:
         "business": business,
         "canonical_url": absolute_url(_with_lang(base, _param(current, default))),
         "page_url": _with_lang(reverse("showcase:page", kwargs={"slug": business.slug}), _link_param(current, offered)),
-        "language_links": _language_links(offered, current, lambda code: _with_lang(base, _link_param(code, offered))),
+        "language_links": language_choices(offered, current, lambda code: _with_lang(base, _link_param(code, offered))),
         "alternates": _alternates(offered, default, lambda code: absolute_url(_with_lang(base, _param(code, default)))),
     }
     return render_to_string("showcase/how_reviews_work.html", context)
@@ -384,11 +375,15 @@ def localize_number(value: float | None) -> str:
     return floatformat(value, 1) if value is not None else ""
 
 
-def _accent_etag(request: HttpRequest, color: str) -> str | None:
+def _valid_accent(color: str) -> str | None:
+    """`#color` when the model would accept it as an accent colour, else None."""
     accent = f"#{color}"
-    if accent_color(accent) != accent:
-        return None
-    return hashlib.sha256(stylesheet(accent).encode()).hexdigest()[:32]
+    return accent if accent_color(accent) == accent else None
+
+
+def _accent_etag(request: HttpRequest, color: str) -> str | None:
+    accent = _valid_accent(color)
+    return hashlib.sha256(stylesheet(accent).encode()).hexdigest()[:32] if accent else None
 
 
 @require_safe
@@ -401,7 +396,7 @@ def accent_stylesheet(request: HttpRequest, color: str) -> HttpResponse:
     no query, and the same for every business of that colour. A colour the model would refuse
     (too light for white text on it) is no stylesheet at all.
     """
-    accent = f"#{color}"
-    if accent_color(accent) != accent:
+    accent = _valid_accent(color)
+    if accent is None:
         raise Http404("No such colour.")
     return HttpResponse(stylesheet(accent), content_type="text/css; charset=utf-8")

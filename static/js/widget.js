@@ -21,12 +21,8 @@
     var stars = function (value, label) {
       var full = Math.round(value || 0);
       var node = el("span", "\u2605\u2605\u2605\u2605\u2605".slice(0, full) + "\u2606\u2606\u2606\u2606\u2606".slice(full), "stars");
-      if (label) {
-        node.setAttribute("role", "img");
-        node.setAttribute("aria-label", label);
-      } else {
-        node.setAttribute("aria-hidden", "true");
-      }
+      node.setAttribute("role", "img");
+      node.setAttribute("aria-label", label);
       return node;
     };
     /* The average in half stars, the filled ones laid over the empty ones (4.6: four and a half). */
@@ -54,21 +50,20 @@
       "ul{list-style:none;margin:10px 0 0;padding:0}li{border-top:1px solid #e2e8f0;padding:8px 0;overflow-wrap:anywhere}" +
       ".who{color:#475569;font-size:13px}a{color:" + accent + ";font-weight:600}" +
       "a:focus-visible{outline:3px solid " + accent + ";outline-offset:2px}");
-    /* The words come with the data, in the language of the page that asked for the script. */
-    var t = data.texts || {};
+    /* The words come with the data (served together, so always there), in the page's language. */
+    var t = data.texts;
     var box = el("section", undefined, "box");
-    if (t.lang) box.setAttribute("lang", t.lang);
-    box.setAttribute("aria-label", t.label || "Customer reviews of " + data.name);
+    box.setAttribute("lang", t.lang);
+    box.setAttribute("aria-label", t.label);
     var badge = el("div", undefined, "badge");
     if (data.count) {
-      var average = t.average || Number(data.average).toFixed(1);
-      var avg = el("span", average, "avg");
-      avg.appendChild(el("span", t.outOf || " out of 5", "sr"));
+      var avg = el("span", t.average, "avg");
+      avg.appendChild(el("span", t.outOf, "sr"));
       badge.appendChild(avg);
       badge.appendChild(meter(data.average));
-      badge.appendChild(el("span", t.count || "from " + data.count + (data.count === 1 ? " rating" : " ratings")));
+      badge.appendChild(el("span", t.count));
     } else {
-      badge.appendChild(el("span", t.none || "No ratings yet"));
+      badge.appendChild(el("span", t.none));
     }
     box.appendChild(badge);
     if (data.reviews && data.reviews.length) {
@@ -76,15 +71,15 @@
       for (var i = 0; i < data.reviews.length; i++) {
         var review = data.reviews[i];
         var item = el("li");
-        item.appendChild(stars(review.rating, (t.stars && t.stars[review.rating]) || review.rating + " out of 5 stars"));
+        item.appendChild(stars(review.rating, t.stars[review.rating]));
         item.appendChild(el("div", review.text));
         item.appendChild(el("div", review.name, "who"));
         list.appendChild(item);
       }
       box.appendChild(list);
     }
-    var link = el("a", t.readAll || "Read all reviews of " + data.name);
-    link.appendChild(el("span", t.newTab || " (opens in a new tab)", "sr"));
+    var link = el("a", t.readAll);
+    link.appendChild(el("span", t.newTab, "sr"));
     link.href = data.url;
     link.rel = "noopener";
     link.target = "_blank";

@@ -387,8 +387,12 @@ STAFF_AND_OWNER_FILES = (
     "insights/meeting_sheet_views.py",
     "reviews/emails.py",
 )
-# Date formats, and the admin page's title (the admin speaks its user's language, not the business's).
-NOT_SHOWN_AS_WRITTEN = {"l j F Y", "j M", "j M Y", "l j F, H:i e", "D j M, H:i e", "Meeting sheet — %(business)s"}
+# Date formats, and the admin page's own texts (the admin speaks its user's language, not the business's;
+# tests/businesses/test_owner_language.py checks those).
+NOT_SHOWN_AS_WRITTEN = {
+    *("l j F Y", "j M", "j M Y", "l j F, H:i e", "D j M, H:i e"),
+    *("Meeting sheet — %(business)s", "You do not run a business here yet."),
+}
 
 
 def rendered_parts(message) -> list[str]:
